@@ -1,0 +1,25 @@
+//! `wasmfn check`: validate all manifests.
+
+use std::{path::Path, process::ExitCode};
+
+use anyhow::Context;
+
+pub(crate) fn run(dir: &Path) -> anyhow::Result<ExitCode> {
+    let specs = wasmfn::discover(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    let mut failed = 0;
+    for spec in &specs {
+        match spec {
+            Ok(spec) => println!("ok    {} ({})", spec.name(), spec.manifest_path.display()),
+            Err(err) => {
+                failed += 1;
+                println!("error {err}");
+            }
+        }
+    }
+    println!("{} manifests, {} invalid", specs.len(), failed);
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,27 @@
+//! One module per subcommand.
+
+pub(crate) mod build;
+pub(crate) mod check;
+pub(crate) mod invoke;
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use wasmfn::FunctionSpec;
+
+/// The function called `name` under `dir`.
+fn find_function(dir: &Path, name: &str) -> anyhow::Result<FunctionSpec> {
+    let mut known = Vec::new();
+    for spec in wasmfn::discover(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        match spec {
+            Ok(spec) if spec.name() == name => return Ok(spec),
+            Ok(spec) => known.push(spec.name().to_owned()),
+            Err(err) => tracing::warn!("{err}"),
+        }
+    }
+    bail!(
+        "no function named {name:?} in {} (found: {})",
+        dir.display(),
+        known.join(", ")
+    )
+}

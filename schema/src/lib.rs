@@ -1,0 +1,28 @@
+//! Types shared by every part of wasmfn: the function manifest (`manifest.yaml`) with its
+//! validation and JSON Schema, and the wire types that cross the host/guest boundary.
+//!
+//! The manifest types are the single source of truth: the host and CLI parse manifests with
+//! them, `schema/manifest.schema.json` is generated from them (for editors), and the manifest
+//! reference in `docs/` describes them.
+//!
+//! Features: `manifest` (manifest types and YAML parsing) and `json-schema` (schemars impls),
+//! both on by default; guests use only the [`wire`] types with `default-features = false`.
+//!
+//! ```
+//! # #[cfg(feature = "manifest")] {
+//! let err = wasmfn_schema::Manifest::from_yaml("name: hi\ntimeout: 10 parsecs\n", "hi/manifest.yaml")
+//!     .unwrap_err();
+//! assert!(err.to_string().starts_with("invalid manifest hi/manifest.yaml:2:10: timeout: "));
+//! # }
+//! ```
+
+#[cfg(feature = "manifest")]
+pub mod manifest;
+pub mod wire;
+
+#[cfg(feature = "manifest")]
+pub use manifest::{
+    Build, DEFAULT_ARTIFACT, DatabaseAction, DatabaseHook, FunctionName, Hook, Location,
+    MANIFEST_FILE, Manifest, ManifestError, MemoryLimit, NonEmptyString, Runtime, ScheduleHook,
+    Timeout, WebhookHook,
+};

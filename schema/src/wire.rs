@@ -1,0 +1,97 @@
+//! What crosses the boundary between the host, its callers and guests.
+//!
+//! A call's input and output are plain JSON documents (the bytes passed to and returned by the
+//! guest's export), so any Extism plugin works unchanged. When a call fails, a wasmfn guest
+//! sets a [`GuestError`] as its Extism error string; the host answers callers with an
+//! [`ErrorBody`].
+//!
+//! ```
+//! use wasmfn_schema::wire::{ErrorBody, GuestError};
+//!
+//! let from_guest = GuestError::new("not_found", "no user 42");
+//! let text = from_guest.to_json();
+//! assert_eq!(GuestError::from_json(&text), Some(from_guest.clone()));
+//!
+//! let body = ErrorBody::new(from_guest.code, from_guest.message);
+//! assert_eq!(
+//!     serde_json::to_value(&body).unwrap(),
+//!     serde_json::json!({ "error": { "code": "not_found", "message": "no user 42" } })
+//! );
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+/// A failure reported by a guest: a machine-readable `code` and a human-readable `message`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct GuestError {
+    /// A short snake_case code callers can match on, like `invalid_input` or `not_found`.
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+impl GuestError {
+    /// A guest error with the given code and message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Encodes the error as the guest's Extism error string.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("two strings serialize")
+    }
+
+    /// Decodes an Extism error string, if it came from a wasmfn guest.
+    pub fn from_json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+/// The JSON body of every error response: `{ "error": { "code": ..., "message": ... } }`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+impl ErrorBody {
+    /// An error body with the given code and message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+            },
+        }
+    }
+}
+
+/// The inside of an [`ErrorBody`].
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ErrorDetail {
+    /// A short snake_case code, stable across versions; see [`codes`].
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+/// The error codes wasmfn itself uses. Guests may use these or their own.
+pub mod codes {
+    /// The input was not what the function accepts.
+    pub const INVALID_INPUT: &str = "invalid_input";
+    /// The guest failed without saying why in wasmfn's format.
+    pub const GUEST_ERROR: &str = "guest_error";
+    /// The guest trapped or panicked.
+    pub const TRAP: &str = "trap";
+    /// The call ran past its time limit.
+    pub const TIMEOUT: &str = "timeout";
+    /// The call needed more memory than its limit.
+    pub const MEMORY_LIMIT: &str = "memory_limit";
+    /// No function has that name.
+    pub const NOT_FOUND: &str = "not_found";
+    /// The function exists but cannot run (bad manifest, missing or broken artifact).
+    pub const DISABLED: &str = "disabled";
+}
