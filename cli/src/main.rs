@@ -2,7 +2,7 @@
 
 mod commands;
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 
@@ -38,6 +38,18 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Serve the functions of a directory over HTTP (prod mode: prebuilt artifacts only).
+    Serve {
+        /// The functions directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The address to listen on.
+        #[arg(long, short, default_value = "127.0.0.1:8080", env = "WASMFN_ADDR")]
+        addr: SocketAddr,
+        /// The largest request body accepted, in bytes.
+        #[arg(long, default_value_t = 2 * 1024 * 1024)]
+        body_limit: usize,
+    },
     /// Call a function in-process and print its JSON output.
     Invoke {
         /// The functions directory.
@@ -66,12 +78,10 @@ fn main() -> ExitCode {
         Command::Check { dir } => commands::check::run(&dir),
         Command::Build { dir, names } => commands::build::run(&dir, &names),
         Command::BuildRust { dir } => commands::build::rust(&dir),
+        Command::Serve { dir, addr, body_limit } => commands::serve::run(&dir, addr, body_limit),
         Command::Invoke { dir, name, input } => commands::invoke::run(&dir, &name, &input),
         Command::Schema => {
-            print!(
-                "{}",
-                wasmfn_schema::manifest::json_schema::manifest_schema_json()
-            );
+            print!("{}", wasmfn_schema::manifest::json_schema::manifest_schema_json());
             Ok(ExitCode::SUCCESS)
         }
     };

@@ -6,10 +6,7 @@ use std::{
 };
 
 fn wasmfn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmfn"))
-        .args(args)
-        .output()
-        .expect("wasmfn runs")
+    Command::new(env!("CARGO_BIN_EXE_wasmfn")).args(args).output().expect("wasmfn runs")
 }
 
 fn stdout(output: &Output) -> String {
@@ -17,10 +14,7 @@ fn stdout(output: &Output) -> String {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 #[test]
@@ -29,35 +23,13 @@ fn builds_and_invokes_hello_rust() {
     let examples = examples.to_str().unwrap();
 
     let build = wasmfn(&["build", "--dir", examples, "hello-rust"]);
-    assert!(
-        build.status.success(),
-        "{}{}",
-        stdout(&build),
-        String::from_utf8_lossy(&build.stderr)
-    );
-    assert!(
-        stdout(&build).contains("built hello-rust"),
-        "{}",
-        stdout(&build)
-    );
+    assert!(build.status.success(), "{}{}", stdout(&build), String::from_utf8_lossy(&build.stderr));
+    assert!(stdout(&build).contains("built hello-rust"), "{}", stdout(&build));
 
-    let call = wasmfn(&[
-        "invoke",
-        "--dir",
-        examples,
-        "hello-rust",
-        r#"{"name":"world"}"#,
-    ]);
-    assert!(
-        call.status.success(),
-        "{}",
-        String::from_utf8_lossy(&call.stderr)
-    );
+    let call = wasmfn(&["invoke", "--dir", examples, "hello-rust", r#"{"name":"world"}"#]);
+    assert!(call.status.success(), "{}", String::from_utf8_lossy(&call.stderr));
     let output: serde_json::Value = serde_json::from_slice(&call.stdout).unwrap();
-    assert_eq!(
-        output,
-        serde_json::json!({ "message": "Hello, world!", "length": 5 })
-    );
+    assert_eq!(output, serde_json::json!({ "message": "Hello, world!", "length": 5 }));
 
     let failed = wasmfn(&["invoke", "--dir", examples, "hello-rust", r#"{"name":""}"#]);
     assert_eq!(failed.status.code(), Some(1));
@@ -92,10 +64,7 @@ fn check_reports_each_bad_manifest_with_file_and_line() {
     let out = stdout(&check);
     assert_eq!(check.status.code(), Some(1), "{out}");
     assert!(out.contains("ok    good"), "{out}");
-    assert!(
-        out.contains("typo/manifest.yaml:2:1: timeuot: unknown field"),
-        "{out}"
-    );
+    assert!(out.contains("typo/manifest.yaml:2:1: timeuot: unknown field"), "{out}");
     assert!(
         out.contains("parsecs/manifest.yaml:2:10: timeout: \"10 parsecs\" is not a duration"),
         "{out}"
@@ -125,19 +94,12 @@ fn a_failing_build_command_is_reported() {
 
     let build = wasmfn(&["build", "--dir", dir.path().to_str().unwrap(), "broken"]);
     assert_eq!(build.status.code(), Some(1));
-    assert!(
-        stdout(&build).contains("error broken: build failed"),
-        "{}",
-        stdout(&build)
-    );
+    assert!(stdout(&build).contains("error broken: build failed"), "{}", stdout(&build));
 
     let build = wasmfn(&["build", "--dir", dir.path().to_str().unwrap(), "missing"]);
     assert_eq!(build.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&build.stderr);
-    assert!(
-        stderr.contains("cannot run \"no-such-compiler-here\""),
-        "{stderr}"
-    );
+    assert!(stderr.contains("cannot run \"no-such-compiler-here\""), "{stderr}");
 }
 
 #[test]

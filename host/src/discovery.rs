@@ -43,12 +43,7 @@ impl FunctionSpec {
         }
         let manifest = Manifest::from_file(&manifest_path)?;
         let artifact = dir.join(manifest.artifact());
-        Ok(Self {
-            manifest,
-            dir,
-            manifest_path,
-            artifact,
-        })
+        Ok(Self { manifest, dir, manifest_path, artifact })
     }
 
     /// The function's name.
@@ -57,16 +52,17 @@ impl FunctionSpec {
     }
 }
 
+/// A function folder and what reading it gave.
+pub type Discovered = (PathBuf, Result<FunctionSpec, DiscoveryError>);
+
 /// Every function folder directly under `root` (each subfolder with a `manifest.yaml`), sorted
-/// by folder name. A folder whose manifest is bad is returned as its error, so one bad
-/// function never hides the others.
-pub fn discover(
-    root: impl AsRef<Path>,
-) -> std::io::Result<Vec<Result<FunctionSpec, DiscoveryError>>> {
+/// by folder name. A folder whose manifest is bad comes with its error, so one bad function
+/// never hides the others.
+pub fn discover(root: impl AsRef<Path>) -> std::io::Result<Vec<Discovered>> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.join(MANIFEST_FILE).is_file())
         .collect();
     dirs.sort();
-    Ok(dirs.into_iter().map(FunctionSpec::from_dir).collect())
+    Ok(dirs.into_iter().map(|dir| (dir.clone(), FunctionSpec::from_dir(dir))).collect())
 }

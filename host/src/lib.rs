@@ -1,24 +1,45 @@
-//! wasmfn runs user-written functions as sandboxed WebAssembly plugins inside your app.
+//! wasmfn runs user-written functions as sandboxed WebAssembly plugins inside your axum or
+//! tower app.
 //!
-//! Each function lives in a folder with a `manifest.yaml` (see [`wasmfn_schema::Manifest`])
-//! and a wasm artifact, which wasmfn loads through [Extism](https://extism.org) and calls with
-//! JSON.
+//! Each function lives in a folder with a `manifest.yaml` (see [`schema::Manifest`]) and a
+//! wasm artifact. [`Functions`] loads a folder of them through [Extism](https://extism.org),
+//! each call under the function's memory limit and timeout, and offers them as a tower
+//! [`FunctionService`], an axum router (`POST /api/functions/{name}`) and a
+//! [`FunctionsLayer`].
 //!
 //! ```no_run
-//! use wasmfn::{FunctionSpec, WasmFunction};
+//! use axum::{Router, routing::get};
 //!
-//! let spec = FunctionSpec::from_dir("examples/hello-rust")?;
-//! let function = WasmFunction::load(&spec)?;
-//! let output = function.call_json(&serde_json::json!({ "name": "world" }))?;
-//! assert_eq!(output["message"], "Hello, world!");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let functions = wasmfn::Functions::builder().with_dir("functions").build()?;
+//! let app = Router::new()
+//!     .route("/", get(|| async { "my app" }))
+//!     .merge(functions.router());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
 //! ```
+//!
+//! Data flows one way through the modules: [`discovery`] (folders to specs) → [`registry`]
+//! (names to loaded functions) → [`runtime`] (compiled modules, instance pools, limits) →
+//! [`service`] (tower) → [`router`] (axum).
 #![forbid(unsafe_code)]
 
 pub mod discovery;
+mod functions;
+mod host_fns;
+mod invocation;
+pub mod registry;
+pub mod router;
 pub mod runtime;
+pub mod service;
 pub mod toolchain;
 
 pub use discovery::{DiscoveryError, FunctionSpec, discover};
-pub use runtime::{InvokeError, LoadError, WasmFunction};
+pub use functions::{Functions, FunctionsBuilder, SetupError};
+pub use invocation::{Invocation, Trigger};
+pub use registry::{FunctionInfo, FunctionRegistry, FunctionStatus};
+pub use router::{ApiError, FunctionsLayer, WithFunctions};
+pub use runtime::{InvokeError, LoadError, LoadedFunction, RuntimeOptions};
+pub use service::FunctionService;
 pub use wasmfn_schema as schema;

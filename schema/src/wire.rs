@@ -28,15 +28,16 @@ pub struct GuestError {
     pub code: String,
     /// What went wrong, for people.
     pub message: String,
+    /// The HTTP status the guest wants callers to get (400-599); without it the host picks
+    /// one from the code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
 }
 
 impl GuestError {
     /// A guest error with the given code and message.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            code: code.into(),
-            message: message.into(),
-        }
+        Self { code: code.into(), message: message.into(), status: None }
     }
 
     /// Encodes the error as the guest's Extism error string.
@@ -60,12 +61,7 @@ pub struct ErrorBody {
 impl ErrorBody {
     /// An error body with the given code and message.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            error: ErrorDetail {
-                code: code.into(),
-                message: message.into(),
-            },
-        }
+        Self { error: ErrorDetail { code: code.into(), message: message.into() } }
     }
 }
 
@@ -76,6 +72,18 @@ pub struct ErrorDetail {
     pub code: String,
     /// What went wrong, for people.
     pub message: String,
+}
+
+/// A log record a guest sends to the host's `tracing` (host function `wasmfn_log`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+pub struct LogRecord {
+    /// `error`, `warn`, `info`, `debug` or `trace`.
+    pub level: String,
+    /// The message.
+    pub message: String,
+    /// Structured fields, recorded as JSON.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The error codes wasmfn itself uses. Guests may use these or their own.
@@ -90,8 +98,14 @@ pub mod codes {
     pub const TIMEOUT: &str = "timeout";
     /// The call needed more memory than its limit.
     pub const MEMORY_LIMIT: &str = "memory_limit";
-    /// No function has that name.
+    /// Something the input refers to does not exist (for guests to use).
     pub const NOT_FOUND: &str = "not_found";
+    /// No function has the name that was called.
+    pub const FUNCTION_NOT_FOUND: &str = "function_not_found";
     /// The function exists but cannot run (bad manifest, missing or broken artifact).
     pub const DISABLED: &str = "disabled";
+    /// Every instance of the function stayed busy for longer than the call could wait.
+    pub const OVERLOADED: &str = "overloaded";
+    /// The request body is larger than the host accepts.
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
 }

@@ -55,10 +55,7 @@ fn shipped_manifests_validate() {
             }
         }
     }
-    assert!(
-        !manifests.is_empty(),
-        "no manifests found under examples/ and templates/"
-    );
+    assert!(!manifests.is_empty(), "no manifests found under examples/ and templates/");
     for entry in fs::read_dir(crate_dir().join("tests/manifests")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy();
@@ -67,10 +64,8 @@ fn shipped_manifests_validate() {
         }
     }
     for manifest in manifests {
-        let errors: Vec<_> = validator
-            .iter_errors(&yaml_as_json(&manifest))
-            .map(|e| e.to_string())
-            .collect();
+        let errors: Vec<_> =
+            validator.iter_errors(&yaml_as_json(&manifest)).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{}: {errors:?}", manifest.display());
     }
 }
@@ -94,10 +89,7 @@ fn schema_rejects_what_the_parser_rejects() {
         "list-instead-of-map",
     ] {
         let path = crate_dir().join(format!("tests/manifests/{case}.yaml"));
-        assert!(
-            !validator.is_valid(&yaml_as_json(&path)),
-            "the schema accepts {case}"
-        );
+        assert!(!validator.is_valid(&yaml_as_json(&path)), "the schema accepts {case}");
     }
 }
 
@@ -109,12 +101,8 @@ fn manifest_reference_is_current() {
     const END: &str = "<!-- end generated -->";
     let file = crate_dir().parent().unwrap().join("docs/manifest.md");
     let doc = fs::read_to_string(&file).unwrap();
-    let (head, rest) = doc
-        .split_once(START)
-        .expect("docs/manifest.md has the generated marker");
-    let (_, tail) = rest
-        .split_once(END)
-        .expect("docs/manifest.md has the end marker");
+    let (head, rest) = doc.split_once(START).expect("docs/manifest.md has the generated marker");
+    let (_, tail) = rest.split_once(END).expect("docs/manifest.md has the end marker");
     let schema: serde_json::Value = serde_json::from_str(&manifest_schema_json()).unwrap();
     let updated = format!("{head}{START}{}{END}{tail}", reference_tables(&schema));
     if std::env::var_os("BLESS").is_some() {
@@ -146,9 +134,7 @@ fn reference_tables(schema: &serde_json::Value) -> String {
                     serde_json::Value::Null => "none".to_owned(),
                     d => format!(
                         "`{}`",
-                        d.as_str()
-                            .map(str::to_owned)
-                            .unwrap_or_else(|| d.to_string())
+                        d.as_str().map(str::to_owned).unwrap_or_else(|| d.to_string())
                     ),
                 }
             };
@@ -177,17 +163,12 @@ fn field_type_def<'a>(
     defs: &'a serde_json::Value,
     field: &serde_json::Value,
 ) -> Option<&'a serde_json::Value> {
-    let reference = field["$ref"]
-        .as_str()
-        .or_else(|| field["anyOf"][0]["$ref"].as_str())?;
+    let reference = field["$ref"].as_str().or_else(|| field["anyOf"][0]["$ref"].as_str())?;
     Some(&defs[reference.rsplit('/').next()?])
 }
 
 fn type_name(field: &serde_json::Value) -> String {
-    if let Some(reference) = field["$ref"]
-        .as_str()
-        .or_else(|| field["anyOf"][0]["$ref"].as_str())
-    {
+    if let Some(reference) = field["$ref"].as_str().or_else(|| field["anyOf"][0]["$ref"].as_str()) {
         return match reference.rsplit('/').next().unwrap() {
             "NonEmptyString" => "string".to_owned(),
             "FunctionName" => "name".to_owned(),
@@ -204,10 +185,7 @@ fn type_name(field: &serde_json::Value) -> String {
     }
     match (&field["type"], &field["items"]["$ref"]) {
         (serde_json::Value::String(t), _) if t == "array" => {
-            if field["items"]["$ref"]
-                .as_str()
-                .is_some_and(|r| r.ends_with("/Hook"))
-            {
+            if field["items"]["$ref"].as_str().is_some_and(|r| r.ends_with("/Hook")) {
                 "list of hooks (below)".to_owned()
             } else {
                 "list of strings".to_owned()

@@ -15,11 +15,7 @@ fn manifests_match_their_expected_outcome() {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     cases.sort();
-    assert!(
-        cases.len() >= 10,
-        "expected the manifest cases in {}",
-        dir.display()
-    );
+    assert!(cases.len() >= 10, "expected the manifest cases in {}", dir.display());
 
     let mut failures = Vec::new();
     for case in cases {
@@ -36,9 +32,7 @@ fn manifests_match_their_expected_outcome() {
         }
         let expected = fs::read_to_string(&expected_file).unwrap_or_default();
         if actual != expected {
-            failures.push(format!(
-                "{name}:\n--- expected\n{expected}--- actual\n{actual}"
-            ));
+            failures.push(format!("{name}:\n--- expected\n{expected}--- actual\n{actual}"));
         }
     }
     assert!(

@@ -14,11 +14,9 @@ pub(crate) fn run(dir: &Path, names: &[String]) -> anyhow::Result<ExitCode> {
         [] => wasmfn::discover(dir)
             .with_context(|| format!("cannot read {}", dir.display()))?
             .into_iter()
+            .map(|(_, spec)| spec)
             .collect::<Result<Vec<_>, _>>()?,
-        names => names
-            .iter()
-            .map(|n| super::find_function(dir, n))
-            .collect::<Result<_, _>>()?,
+        names => names.iter().map(|n| super::find_function(dir, n)).collect::<Result<_, _>>()?,
     };
     let mut failed = Vec::new();
     for spec in &specs {
@@ -32,11 +30,10 @@ pub(crate) fn run(dir: &Path, names: &[String]) -> anyhow::Result<ExitCode> {
             "wasmfn" => std::env::current_exe().context("cannot locate the wasmfn binary")?,
             other => other.into(),
         };
-        let status = Command::new(&program)
-            .args(&build.args)
-            .current_dir(&spec.dir)
-            .status()
-            .with_context(|| format!("{}: cannot run {:?}", spec.name(), build.command.as_str()))?;
+        let status =
+            Command::new(&program).args(&build.args).current_dir(&spec.dir).status().with_context(
+                || format!("{}: cannot run {:?}", spec.name(), build.command.as_str()),
+            )?;
         if status.success() && spec.artifact.is_file() {
             println!(
                 "built {} in {:.1?} -> {}",
@@ -57,12 +54,7 @@ pub(crate) fn run(dir: &Path, names: &[String]) -> anyhow::Result<ExitCode> {
         }
     }
     if !failed.is_empty() {
-        bail!(
-            "{} of {} builds failed: {}",
-            failed.len(),
-            specs.len(),
-            failed.join(", ")
-        );
+        bail!("{} of {} builds failed: {}", failed.len(), specs.len(), failed.join(", "));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,7 @@ use anyhow::Context;
 pub(crate) fn run(dir: &Path) -> anyhow::Result<ExitCode> {
     let specs = wasmfn::discover(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     let mut failed = 0;
-    for spec in &specs {
+    for (_, spec) in &specs {
         match spec {
             Ok(spec) => println!("ok    {} ({})", spec.name(), spec.manifest_path.display()),
             Err(err) => {
@@ -17,9 +17,5 @@ pub(crate) fn run(dir: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     println!("{} manifests, {} invalid", specs.len(), failed);
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -3,6 +3,7 @@
 pub(crate) mod build;
 pub(crate) mod check;
 pub(crate) mod invoke;
+pub(crate) mod serve;
 
 use std::path::Path;
 
@@ -12,16 +13,14 @@ use wasmfn::FunctionSpec;
 /// The function called `name` under `dir`.
 fn find_function(dir: &Path, name: &str) -> anyhow::Result<FunctionSpec> {
     let mut known = Vec::new();
-    for spec in wasmfn::discover(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+    for (_, spec) in
+        wasmfn::discover(dir).with_context(|| format!("cannot read {}", dir.display()))?
+    {
         match spec {
             Ok(spec) if spec.name() == name => return Ok(spec),
             Ok(spec) => known.push(spec.name().to_owned()),
             Err(err) => tracing::warn!("{err}"),
         }
     }
-    bail!(
-        "no function named {name:?} in {} (found: {})",
-        dir.display(),
-        known.join(", ")
-    )
+    bail!("no function named {name:?} in {} (found: {})", dir.display(), known.join(", "))
 }

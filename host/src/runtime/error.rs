@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use wasmfn_schema::{
     Runtime,
@@ -39,7 +39,10 @@ pub enum LoadError {
         message: String,
     },
     /// The module does not export the function the manifest names.
-    #[error("function {function}: {} has no export named {export:?} (set `export` in the manifest)", path.display())]
+    #[error(
+        "function {function}: {} has no export named {export:?} (set `export` in the manifest)",
+        path.display()
+    )]
     MissingExport {
         /// The function.
         function: String,
@@ -50,10 +53,65 @@ pub enum LoadError {
     },
 }
 
-/// Why a call failed.
+/// Why a call failed. Every variant names the function; [`InvokeError::code`] gives the
+/// stable code that callers see in the JSON error body.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvokeError {
+    /// No function has this name.
+    #[error("no function named {function:?}")]
+    NotFound {
+        /// The name asked for.
+        function: String,
+    },
+    /// The function exists but cannot run (bad manifest, missing or broken artifact).
+    #[error("function {function} is disabled: {reason}")]
+    Disabled {
+        /// The function.
+        function: String,
+        /// Why: the load error.
+        reason: String,
+    },
+    /// The input was rejected before reaching the guest (not JSON, too large).
+    #[error("invalid input for {function}: {message}")]
+    InvalidInput {
+        /// The function.
+        function: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The call ran past the function's timeout and was stopped.
+    #[error("function {function} timed out after {}", humantime_ms(*timeout))]
+    Timeout {
+        /// The function.
+        function: String,
+        /// Its timeout.
+        timeout: Duration,
+    },
+    /// The guest needed more memory than its limit.
+    #[error("function {function} ran out of memory: {message}")]
+    MemoryLimit {
+        /// The function.
+        function: String,
+        /// What the guest or the runtime said.
+        message: String,
+    },
+    /// Every instance stayed busy while the call waited.
+    #[error("function {function} is overloaded: no free instance within {}", humantime_ms(*waited))]
+    Overloaded {
+        /// The function.
+        function: String,
+        /// How long the call waited.
+        waited: Duration,
+    },
+    /// The guest trapped (a panic, an unreachable, a bad memory access).
+    #[error("function {function} crashed: {message}")]
+    Trap {
+        /// The function.
+        function: String,
+        /// What happened.
+        message: String,
+    },
     /// The guest returned an error of its own.
     #[error("function {function} failed: {code}: {message}")]
     Guest {
@@ -63,14 +121,8 @@ pub enum InvokeError {
         code: String,
         /// The guest's message.
         message: String,
-    },
-    /// The guest trapped (a panic, an unreachable, a bad memory access).
-    #[error("function {function} crashed: {message}")]
-    Trap {
-        /// The function.
-        function: String,
-        /// What happened.
-        message: String,
+        /// The HTTP status the guest asked for, if any.
+        status: Option<u16>,
     },
     /// The guest's output is not JSON.
     #[error("function {function} returned invalid JSON: {message}")]
@@ -82,34 +134,49 @@ pub enum InvokeError {
     },
 }
 
+fn humantime_ms(d: Duration) -> String {
+    format!("{}ms", d.as_millis())
+}
+
 impl InvokeError {
-    /// Classifies an error from an Extism call. A wasmfn guest's error is a [`GuestError`] in
-    /// JSON, somewhere in the chain (Extism puts the trap first when the guest panicked).
-    pub(crate) fn from_extism(function: &str, error: &extism::Error) -> Self {
+    /// Classifies an error from an Extism call that ran for `elapsed`. A wasmfn guest's error
+    /// is a [`GuestError`] in JSON somewhere in the chain (Extism puts the trap first when the
+    /// guest panicked or ran out of memory); other plugins report plain text.
+    pub(crate) fn from_extism(
+        function: &str,
+        timeout: Duration,
+        elapsed: Duration,
+        error: &extism::Error,
+    ) -> Self {
         let function = function.to_owned();
-        if let Some(guest) = error
-            .chain()
-            .find_map(|e| GuestError::from_json(&e.to_string()))
-        {
+        if let Some(guest) = error.chain().find_map(|e| GuestError::from_json(&e.to_string())) {
             return match guest.code.as_str() {
-                codes::TRAP => Self::Trap {
-                    function,
-                    message: guest.message,
-                },
+                codes::TRAP => Self::Trap { function, message: guest.message },
+                codes::MEMORY_LIMIT => Self::MemoryLimit { function, message: guest.message },
                 _ => Self::Guest {
                     function,
                     code: guest.code,
                     message: guest.message,
+                    status: guest.status,
                 },
             };
         }
-        if let Some(trap) = error
-            .chain()
-            .find_map(|e| e.downcast_ref::<wasmtime::Trap>())
-        {
-            return Self::Trap {
-                function,
-                message: trap.to_string(),
+        // Extism turns its deadline's epoch interrupt into a bare "timeout" message; a plugin
+        // could say the same, so the clock decides.
+        let text = error.to_string();
+        if text == "timeout" && elapsed >= timeout.mul_f32(0.9) {
+            return Self::Timeout { function, timeout };
+        }
+        // Extism's memory limiter fails a growth past the limit with a trap it reports as "oom".
+        if text == "oom" {
+            let message =
+                "the call needed more memory than the manifest's `memory` limit".to_owned();
+            return Self::MemoryLimit { function, message };
+        }
+        if let Some(trap) = error.chain().find_map(|e| e.downcast_ref::<wasmtime::Trap>()) {
+            return match trap {
+                wasmtime::Trap::Interrupt => Self::Timeout { function, timeout },
+                trap => Self::Trap { function, message: trap.to_string() },
             };
         }
         // Any other Extism plugin reports failure as plain text.
@@ -117,15 +184,65 @@ impl InvokeError {
             function,
             code: codes::GUEST_ERROR.to_owned(),
             message: error.to_string(),
+            status: None,
         }
     }
 
-    /// The error's code, as in [`wasmfn_schema::wire::codes`].
+    /// Whether the instance that produced this error must be thrown away: after a trap, a
+    /// timeout or running out of memory, its memory may be in any state.
+    pub(crate) fn poisons_instance(&self) -> bool {
+        matches!(self, Self::Trap { .. } | Self::Timeout { .. } | Self::MemoryLimit { .. })
+    }
+
+    /// The function the error is about.
+    pub fn function(&self) -> &str {
+        match self {
+            Self::NotFound { function }
+            | Self::Disabled { function, .. }
+            | Self::InvalidInput { function, .. }
+            | Self::Timeout { function, .. }
+            | Self::MemoryLimit { function, .. }
+            | Self::Overloaded { function, .. }
+            | Self::Trap { function, .. }
+            | Self::Guest { function, .. }
+            | Self::InvalidOutput { function, .. } => function,
+        }
+    }
+
+    /// The error's stable code, as in [`wasmfn_schema::wire::codes`] (or the guest's own).
     pub fn code(&self) -> &str {
         match self {
-            Self::Guest { code, .. } => code,
+            Self::NotFound { .. } => codes::FUNCTION_NOT_FOUND,
+            Self::Disabled { .. } => codes::DISABLED,
+            Self::InvalidInput { .. } => codes::INVALID_INPUT,
+            Self::Timeout { .. } => codes::TIMEOUT,
+            Self::MemoryLimit { .. } => codes::MEMORY_LIMIT,
+            Self::Overloaded { .. } => codes::OVERLOADED,
             Self::Trap { .. } => codes::TRAP,
+            Self::Guest { code, .. } => code,
             Self::InvalidOutput { .. } => codes::GUEST_ERROR,
+        }
+    }
+
+    /// The HTTP status this error maps to.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            Self::NotFound { .. } => S::NOT_FOUND,
+            Self::Disabled { .. } | Self::Overloaded { .. } => S::SERVICE_UNAVAILABLE,
+            Self::InvalidInput { .. } => S::BAD_REQUEST,
+            Self::Timeout { .. } => S::GATEWAY_TIMEOUT,
+            Self::MemoryLimit { .. } | Self::Trap { .. } | Self::InvalidOutput { .. } => {
+                S::INTERNAL_SERVER_ERROR
+            }
+            Self::Guest { code, status, .. } => status
+                .and_then(|s| S::from_u16(s).ok())
+                .filter(|s| s.is_client_error() || s.is_server_error())
+                .unwrap_or(match code.as_str() {
+                    codes::INVALID_INPUT => S::BAD_REQUEST,
+                    codes::NOT_FOUND => S::NOT_FOUND,
+                    _ => S::INTERNAL_SERVER_ERROR,
+                }),
         }
     }
 }

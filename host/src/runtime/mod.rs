@@ -1,98 +1,106 @@
-//! Turning a wasm artifact into something callable, under the manifest's limits.
+//! Turning a wasm artifact into something callable: compiling it, pooling instances, and
+//! enforcing the manifest's limits.
+//!
+//! A [`LoadedFunction`] owns an [`InstancePool`] of up to `pool_size` slots. Each slot has its
+//! own compiled module on its own wasmtime Engine (see `docs/architecture.md` for why: it is
+//! what keeps one call's timeout from interrupting another). Slots are created on demand, so a
+//! function that is called one at a time only ever compiles once.
 
 mod error;
+mod pool;
+mod slot;
 
-use std::sync::Mutex;
+use std::{sync::Arc, time::Duration};
 
-use extism::{Manifest as ExtismManifest, PluginBuilder, Wasm};
+use bytes::Bytes;
+use extism::{Manifest as ExtismManifest, Wasm};
 use wasmfn_schema::Runtime;
 
 pub use self::error::{InvokeError, LoadError};
-use crate::FunctionSpec;
+pub(crate) use self::pool::InstancePool;
+use crate::{FunctionSpec, host_fns::HostContext};
 
-/// A loaded wasm function: its module compiled, one instance ready.
-pub struct WasmFunction {
-    name: String,
-    export: String,
-    plugin: Mutex<extism::Plugin>,
+/// How functions are run: pool sizes and waiting limits. The defaults suit most apps.
+#[derive(Clone, Debug)]
+pub struct RuntimeOptions {
+    /// The most instances of one function that run at once (default: the number of cores).
+    pub pool_size: usize,
+    /// How long a call may wait for a free instance before failing with `overloaded`
+    /// (default: the function's own timeout).
+    pub queue_timeout: Option<Duration>,
 }
 
-impl std::fmt::Debug for WasmFunction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WasmFunction")
-            .field("name", &self.name)
-            .field("export", &self.export)
-            .finish()
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self { pool_size: cores, queue_timeout: None }
     }
 }
 
-impl WasmFunction {
-    /// Compiles the function's artifact and creates an instance with the manifest's memory
-    /// limit, timeout, config and allowed hosts. WASI is on, without filesystem access.
-    pub fn load(spec: &FunctionSpec) -> Result<Self, LoadError> {
-        let manifest = &spec.manifest;
-        let name = manifest.name.to_string();
-        if manifest.runtime != Runtime::Wasm {
-            return Err(LoadError::UnsupportedRuntime {
-                function: name,
-                runtime: manifest.runtime,
-            });
-        }
-        let wasm = std::fs::read(&spec.artifact).map_err(|source| LoadError::Artifact {
-            function: name.clone(),
-            path: spec.artifact.clone(),
-            source,
-        })?;
-        let extism_manifest = ExtismManifest::new([Wasm::data(wasm)])
+/// The parts of a function every slot is built from.
+pub(crate) struct FunctionModule {
+    wasm: Bytes,
+    spec: FunctionSpec,
+    host_context: HostContext,
+}
+
+impl FunctionModule {
+    fn extism_manifest(&self) -> ExtismManifest {
+        let manifest = &self.spec.manifest;
+        ExtismManifest::new([Wasm::data(self.wasm.to_vec())])
             .with_memory_max(manifest.memory.pages())
             .with_timeout(manifest.timeout.get())
             .with_allowed_hosts(manifest.allowed_hosts.iter().cloned())
-            .with_config(manifest.config.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let plugin = PluginBuilder::new(extism_manifest)
-            .with_wasi(true)
-            .build()
-            .map_err(|e| LoadError::Compile {
-                function: name.clone(),
-                path: spec.artifact.clone(),
-                message: format!("{e:#}"),
-            })?;
-        if !plugin.function_exists(&manifest.export) {
-            return Err(LoadError::MissingExport {
-                function: name,
-                path: spec.artifact.clone(),
-                export: manifest.export.clone(),
-            });
+            .with_config(manifest.config.iter().map(|(k, v)| (k.clone(), v.clone())))
+    }
+}
+
+/// A function ready to be called: its module compiled, its instance pool ready.
+pub struct LoadedFunction {
+    spec: FunctionSpec,
+    pool: Arc<InstancePool>,
+}
+
+impl std::fmt::Debug for LoadedFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedFunction").field("name", &self.name()).finish_non_exhaustive()
+    }
+}
+
+impl LoadedFunction {
+    /// Reads and compiles the function's artifact, checks that it exports the manifest's
+    /// `export`, and prepares its pool. Blocking: compiling takes milliseconds (cached) to
+    /// seconds (first time, large module).
+    pub fn load(spec: FunctionSpec, options: &RuntimeOptions) -> Result<Self, LoadError> {
+        let manifest = &spec.manifest;
+        let function = manifest.name.to_string();
+        if manifest.runtime != Runtime::Wasm {
+            return Err(LoadError::UnsupportedRuntime { function, runtime: manifest.runtime });
         }
-        Ok(Self {
-            name,
-            export: manifest.export.clone(),
-            plugin: Mutex::new(plugin),
-        })
+        let wasm = std::fs::read(&spec.artifact).map_err(|source| LoadError::Artifact {
+            function: function.clone(),
+            path: spec.artifact.clone(),
+            source,
+        })?;
+        let host_context = HostContext { function: function.as_str().into() };
+        let module = FunctionModule { wasm: wasm.into(), spec: spec.clone(), host_context };
+        let pool = InstancePool::new(module, options)?;
+        Ok(Self { spec, pool: Arc::new(pool) })
     }
 
     /// The function's name.
     pub fn name(&self) -> &str {
-        &self.name
+        self.spec.name()
     }
 
-    /// Calls the function with raw input bytes (JSON by convention) and returns its output.
-    pub fn call(&self, input: &[u8]) -> Result<Vec<u8>, InvokeError> {
-        let mut plugin = self
-            .plugin
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        plugin
-            .call::<&[u8], Vec<u8>>(&self.export, input)
-            .map_err(|e| InvokeError::from_extism(&self.name, &e))
+    /// What the function was loaded from.
+    pub fn spec(&self) -> &FunctionSpec {
+        &self.spec
     }
 
-    /// Calls the function with a JSON value and parses its output as JSON.
-    pub fn call_json(&self, input: &serde_json::Value) -> Result<serde_json::Value, InvokeError> {
-        let input = serde_json::to_vec(input).expect("a JSON value serializes");
-        let output = self.call(&input)?;
-        serde_json::from_slice(&output).map_err(|e| InvokeError::InvalidOutput {
-            function: self.name.clone(),
-            message: e.to_string(),
-        })
+    /// Calls the function with its input (JSON bytes) and returns its output. The wasm runs on
+    /// tokio's blocking pool, never on the async workers.
+    pub async fn call(&self, input: Bytes) -> Result<Bytes, InvokeError> {
+        self.pool.call(input).await
     }
 }

@@ -37,10 +37,7 @@ pub struct ToolchainSearch {
 
 impl Default for ToolchainSearch {
     fn default() -> Self {
-        Self {
-            rustup: PathBuf::from("rustup"),
-            debian_prefix: PathBuf::from("/usr"),
-        }
+        Self { rustup: PathBuf::from("rustup"), debian_prefix: PathBuf::from("/usr") }
     }
 }
 
@@ -87,18 +84,11 @@ impl ToolchainSearch {
         // The toolchain the crate selects (rust-toolchain.toml, override, default) first.
         let active = output(&["show", "active-toolchain"])
             .and_then(|s| s.split_whitespace().next().map(str::to_owned));
-        let installed = list
-            .lines()
-            .filter_map(|l| l.split_whitespace().next())
-            .map(str::to_owned);
+        let installed = list.lines().filter_map(|l| l.split_whitespace().next()).map(str::to_owned);
         let candidates: Vec<String> = active.into_iter().chain(installed).collect();
         for name in &candidates {
             let has_target = output(&["run", name, "rustc", "--print", "sysroot"])
-                .map(|sysroot| {
-                    Path::new(sysroot.trim())
-                        .join("lib/rustlib")
-                        .join(WASM_TARGET)
-                })
+                .map(|sysroot| Path::new(sysroot.trim()).join("lib/rustlib").join(WASM_TARGET))
                 .is_some_and(|dir| dir.join("lib").is_dir());
             if has_target {
                 return Ok(name.clone());
@@ -123,21 +113,16 @@ impl ToolchainSearch {
             (cargo.exists(), cargo.display().to_string()),
             (rustc.exists(), rustc.display().to_string()),
             (std_sources.is_dir(), std_sources.display().to_string()),
-            (
-                linker.is_some(),
-                prefix.join("bin/wasm-ld-19").display().to_string(),
-            ),
+            (linker.is_some(), prefix.join("bin/wasm-ld-19").display().to_string()),
         ]
         .into_iter()
         .filter(|(found, _)| !found)
         .map(|(_, path)| path)
         .collect();
         match linker {
-            Some(linker) if missing.is_empty() => Ok(Toolchain::DebianBuildStd {
-                cargo,
-                rustc,
-                linker,
-            }),
+            Some(linker) if missing.is_empty() => {
+                Ok(Toolchain::DebianBuildStd { cargo, rustc, linker })
+            }
             _ => Err(format!("Debian's Rust: missing {}", missing.join(", "))),
         }
     }

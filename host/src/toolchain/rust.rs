@@ -103,10 +103,7 @@ impl RustGuestBuild {
     pub fn toolchain(&self) -> Result<Toolchain, BuildError> {
         self.search
             .find(&self.crate_dir)
-            .map_err(|tried| BuildError::NoToolchain {
-                crate_dir: self.crate_dir.clone(),
-                tried,
-            })
+            .map_err(|tried| BuildError::NoToolchain { crate_dir: self.crate_dir.clone(), tried })
     }
 
     /// Builds the crate and returns the path of its `.wasm`. cargo's progress and diagnostics
@@ -127,10 +124,7 @@ impl RustGuestBuild {
         }
         tracing::debug!(crate_dir = %self.crate_dir.display(), ?toolchain, "building guest");
 
-        let spawn_error = |source| BuildError::Spawn {
-            crate_dir: self.crate_dir.clone(),
-            source,
-        };
+        let spawn_error = |source| BuildError::Spawn { crate_dir: self.crate_dir.clone(), source };
         let mut child = cargo.spawn().map_err(spawn_error)?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let wasm = BufReader::new(stdout)
@@ -140,14 +134,9 @@ impl RustGuestBuild {
             .last();
         let status = child.wait().map_err(spawn_error)?;
         if !status.success() {
-            return Err(BuildError::Failed {
-                crate_dir: self.crate_dir.clone(),
-                status,
-            });
+            return Err(BuildError::Failed { crate_dir: self.crate_dir.clone(), status });
         }
-        wasm.ok_or_else(|| BuildError::NoArtifact {
-            crate_dir: self.crate_dir.clone(),
-        })
+        wasm.ok_or_else(|| BuildError::NoArtifact { crate_dir: self.crate_dir.clone() })
     }
 }
 
@@ -158,11 +147,7 @@ fn cargo_command(toolchain: &Toolchain) -> Command {
             cargo.env("RUSTUP_TOOLCHAIN", name);
             cargo
         }
-        Toolchain::DebianBuildStd {
-            cargo: cargo_bin,
-            rustc,
-            linker,
-        } => {
+        Toolchain::DebianBuildStd { cargo: cargo_bin, rustc, linker } => {
             let mut cargo = Command::new(cargo_bin);
             cargo
                 // Debian's stable cargo only accepts -Z flags when told it is bootstrapping.
@@ -198,10 +183,7 @@ mod tests {
     fn finds_the_wasm_among_cargo_messages() {
         let artifact = r#"{"reason":"compiler-artifact","filenames":["/t/libx.rlib","/t/x.wasm"]}"#;
         assert_eq!(wasm_artifact(artifact), Some(PathBuf::from("/t/x.wasm")));
-        assert_eq!(
-            wasm_artifact(r#"{"reason":"build-finished","success":true}"#),
-            None
-        );
+        assert_eq!(wasm_artifact(r#"{"reason":"build-finished","success":true}"#), None);
         assert_eq!(wasm_artifact("Compiling x"), None);
     }
 
@@ -211,20 +193,11 @@ mod tests {
         let search = ToolchainSearch::default()
             .with_rustup(empty.path().join("no-rustup"))
             .with_debian_prefix(empty.path());
-        let err = RustGuestBuild::new(empty.path())
-            .with_search(search)
-            .run()
-            .unwrap_err();
+        let err = RustGuestBuild::new(empty.path()).with_search(search).run().unwrap_err();
         assert!(matches!(err, BuildError::NoToolchain { .. }), "{err:?}");
         let message = err.to_string();
-        assert!(
-            message.contains("rustup target add wasm32-unknown-unknown"),
-            "{message}"
-        );
+        assert!(message.contains("rustup target add wasm32-unknown-unknown"), "{message}");
         assert!(message.contains("apt-get install rustc-web"), "{message}");
-        assert!(
-            message.contains("no-rustup"),
-            "says what was tried: {message}"
-        );
+        assert!(message.contains("no-rustup"), "says what was tried: {message}");
     }
 }

@@ -28,9 +28,6 @@ pub fn get(key: &str) -> Option<String> {
 /// ```
 pub fn require(key: &str) -> Result<String, Error> {
     get(key).ok_or_else(|| {
-        Error::new(
-            "config_missing",
-            format!("config key {key:?} is not set in the manifest"),
-        )
+        Error::new("config_missing", format!("config key {key:?} is not set in the manifest"))
     })
 }

@@ -20,6 +20,7 @@ use wasmfn_schema::wire::{GuestError, codes};
 pub struct Error {
     code: String,
     message: String,
+    status: Option<u16>,
 }
 
 /// `Result<T, wasmfn_pdk::Error>`.
@@ -28,10 +29,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with a code of your own (snake_case by convention, like `out_of_stock`).
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            code: code.into(),
-            message: message.into(),
-        }
+        Self { code: code.into(), message: message.into(), status: None }
+    }
+
+    /// Sets the HTTP status callers get (400 to 599; others are ignored). Without it the
+    /// host picks one from the code: `invalid_input` 400, `not_found` 404, others 500.
+    ///
+    /// ```
+    /// let err = wasmfn_pdk::Error::new("out_of_stock", "no more blue ones").with_status(409);
+    /// assert_eq!(err.status(), Some(409));
+    /// ```
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = (400..=599).contains(&status).then_some(status);
+        self
+    }
+
+    /// The HTTP status set with [`Error::with_status`].
+    pub fn status(&self) -> Option<u16> {
+        self.status
     }
 
     /// The input was not acceptable (code `invalid_input`; HTTP callers get 400).
@@ -55,7 +70,7 @@ impl Error {
     }
 
     pub(crate) fn into_wire(self) -> GuestError {
-        GuestError::new(self.code, self.message)
+        GuestError { status: self.status, ..GuestError::new(self.code, self.message) }
     }
 }
 
@@ -113,9 +128,6 @@ mod tests {
     #[test]
     fn wire_form_carries_code_and_message() {
         let wire = Error::not_found("no user 7").into_wire();
-        assert_eq!(
-            wire.to_json(),
-            r#"{"code":"not_found","message":"no user 7"}"#
-        );
+        assert_eq!(wire.to_json(), r#"{"code":"not_found","message":"no user 7"}"#);
     }
 }

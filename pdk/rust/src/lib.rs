@@ -41,6 +41,7 @@
 //!   naming the field. An empty input reads as JSON `null` (so `Option<T>` and `()` inputs
 //!   accept a call with no body).
 //! - A panic: a `trap` error whose message is the panic message and location.
+//! - Running out of memory (the manifest's `memory` limit): a `memory_limit` error.
 //!
 //! Outside wasm (unit tests, doctests) the host calls ([`config::get`], logging) are inert:
 //! config reads return `None` and logs go nowhere.
@@ -73,7 +74,8 @@ pub use wasmfn_schema::wire::codes;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::log::{Level, log};
+    pub use crate::log::{log, to_value};
     pub use crate::run::run;
     pub use serde::de::IgnoredAny;
+    pub use serde_json::Map;
 }

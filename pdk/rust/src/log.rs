@@ -1,52 +1,81 @@
-//! Logging into the host's `tracing`, inside the span of the current call (so every record
-//! carries the function's name).
+//! Logging into the host's `tracing`: each record lands in the span of the current call, so it
+//! carries the function's name, and may carry structured fields.
 
-/// Logs at info level: `wasmfn_pdk::info!("sent {} emails", n)`.
+/// Logs at info level: `info!("sent {n} emails")`, or with fields:
+/// `info!(user_id = 42, plan = "pro"; "upgraded")`.
+///
+/// ```
+/// let n = 3;
+/// wasmfn_pdk::info!("sent {n} emails");
+/// wasmfn_pdk::info!(user_id = 42, plan = "pro"; "upgraded {}", "ada");
+/// ```
 #[macro_export]
 macro_rules! info {
-    ($($arg:tt)+) => { $crate::__private::log($crate::__private::Level::Info, &format!($($arg)+)) };
+    ($($rest:tt)+) => { $crate::__log!("info", $($rest)+) };
 }
 
-/// Logs at debug level.
+/// Logs at debug level; same forms as [`info!`](crate::info!).
 #[macro_export]
 macro_rules! debug {
-    ($($arg:tt)+) => { $crate::__private::log($crate::__private::Level::Debug, &format!($($arg)+)) };
+    ($($rest:tt)+) => { $crate::__log!("debug", $($rest)+) };
 }
 
-/// Logs at warn level.
+/// Logs at warn level; same forms as [`info!`](crate::info!).
 #[macro_export]
 macro_rules! warn {
-    ($($arg:tt)+) => { $crate::__private::log($crate::__private::Level::Warn, &format!($($arg)+)) };
+    ($($rest:tt)+) => { $crate::__log!("warn", $($rest)+) };
 }
 
-/// Logs at error level.
+/// Logs at error level; same forms as [`info!`](crate::info!).
 #[macro_export]
 macro_rules! error {
-    ($($arg:tt)+) => { $crate::__private::log($crate::__private::Level::Error, &format!($($arg)+)) };
-}
-
-/// A log level.
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug)]
-pub enum Level {
-    Debug,
-    Info,
-    Warn,
-    Error,
+    ($($rest:tt)+) => { $crate::__log!("error", $($rest)+) };
 }
 
 #[doc(hidden)]
-pub fn log(level: Level, message: &str) {
-    #[cfg(target_arch = "wasm32")]
-    {
-        let level = match level {
-            Level::Debug => extism_pdk::LogLevel::Debug,
-            Level::Info => extism_pdk::LogLevel::Info,
-            Level::Warn => extism_pdk::LogLevel::Warn,
-            Level::Error => extism_pdk::LogLevel::Error,
-        };
-        extism_pdk::log!(level, "{}", message);
+#[macro_export]
+macro_rules! __log {
+    ($level:literal, $($key:ident = $value:expr),+ ; $($arg:tt)+) => {{
+        let mut fields = $crate::__private::Map::new();
+        $( fields.insert(stringify!($key).to_owned(), $crate::__private::to_value(&$value)); )+
+        $crate::__private::log($level, format!($($arg)+), fields)
+    }};
+    ($level:literal, $($arg:tt)+) => {
+        $crate::__private::log($level, format!($($arg)+), $crate::__private::Map::new())
+    };
+}
+
+use serde_json::{Map, Value};
+
+#[doc(hidden)]
+pub fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or_else(|e| Value::String(format!("<unserializable: {e}>")))
+}
+
+#[doc(hidden)]
+pub fn log(level: &str, message: String, fields: Map<String, Value>) {
+    let record = wasmfn_schema::wire::LogRecord { level: level.to_owned(), message, fields };
+    host::log(record);
+}
+
+#[cfg(target_arch = "wasm32")]
+mod host {
+    use extism_pdk::Json;
+    use wasmfn_schema::wire::LogRecord;
+
+    #[extism_pdk::host_fn]
+    extern "ExtismHost" {
+        fn wasmfn_log(record: Json<LogRecord>);
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    let _ = (level, message);
+
+    pub(super) fn log(record: LogRecord) {
+        // SAFETY: the wasmfn host defines `wasmfn_log` with this signature.
+        #[allow(unsafe_code)]
+        let _ = unsafe { wasmfn_log(Json(record)) };
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod host {
+    pub(super) fn log(_: wasmfn_schema::wire::LogRecord) {}
 }

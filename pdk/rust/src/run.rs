@@ -30,22 +30,14 @@ where
 }
 
 fn decode<I: DeserializeOwned>(input: &[u8]) -> Result<I, Error> {
-    let input = if input.iter().all(u8::is_ascii_whitespace) {
-        b"null".as_slice()
-    } else {
-        input
-    };
+    let input = if input.iter().all(u8::is_ascii_whitespace) { b"null".as_slice() } else { input };
     serde_json::from_slice(input)
         .map_err(|e| Error::new(codes::INVALID_INPUT, format!("invalid input: {e}")))
 }
 
 fn encode<O: Serialize>(output: &O) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(output).map_err(|e| {
-        Error::new(
-            codes::GUEST_ERROR,
-            format!("cannot serialize the output: {e}"),
-        )
-    })
+    serde_json::to_vec(output)
+        .map_err(|e| Error::new(codes::GUEST_ERROR, format!("cannot serialize the output: {e}")))
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -84,10 +76,7 @@ mod host {
                     .map(|s| s.to_string())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "panic".to_owned());
-                let at = info
-                    .location()
-                    .map(|l| format!(" at {l}"))
-                    .unwrap_or_default();
+                let at = info.location().map(|l| format!(" at {l}")).unwrap_or_default();
                 set_error(
                     &GuestError::new(codes::TRAP, format!("panicked{at}: {message}")).to_json(),
                 );

@@ -15,10 +15,7 @@ use super::{FunctionName, Manifest, MemoryLimit, Timeout};
 /// The manifest's JSON Schema as a JSON value.
 pub fn manifest_schema() -> serde_json::Value {
     let mut schema = schemars::schema_for!(Manifest);
-    schema.insert(
-        "$id".to_owned(),
-        "https://wasmfn.dev/schema/manifest.schema.json".into(),
-    );
+    schema.insert("$id".to_owned(), "https://wasmfn.dev/schema/manifest.schema.json".into());
     schema.into()
 }
 

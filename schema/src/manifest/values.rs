@@ -270,17 +270,11 @@ mod tests {
 
     #[test]
     fn timeouts_are_bounded() {
-        assert_eq!(
-            "250ms".parse::<Timeout>().unwrap().get(),
-            Duration::from_millis(250)
-        );
+        assert_eq!("250ms".parse::<Timeout>().unwrap().get(), Duration::from_millis(250));
         let zero = "0s".parse::<Timeout>().unwrap_err();
         assert!(zero.contains("greater than zero"), "{zero}");
         assert!("2h".parse::<Timeout>().unwrap_err().contains("maximum"));
-        assert!(
-            "30".parse::<Timeout>().is_err(),
-            "a bare number has no unit"
-        );
+        assert!("30".parse::<Timeout>().is_err(), "a bare number has no unit");
     }
 
     #[test]
@@ -288,12 +282,7 @@ mod tests {
         assert_eq!("64KiB".parse::<MemoryLimit>().unwrap().pages(), 1);
         assert_eq!("4GiB".parse::<MemoryLimit>().unwrap().pages(), 65536);
         assert_eq!("1048576".parse::<MemoryLimit>().unwrap().bytes(), 1 << 20);
-        assert!(
-            "1kb"
-                .parse::<MemoryLimit>()
-                .unwrap_err()
-                .contains("minimum")
-        );
+        assert!("1kb".parse::<MemoryLimit>().unwrap_err().contains("minimum"));
         assert!("5gib".parse::<MemoryLimit>().unwrap_err().contains("4 GiB"));
         assert!("lots".parse::<MemoryLimit>().is_err());
     }
@@ -304,11 +293,7 @@ mod tests {
         assert_eq!(t.to_string().parse::<Timeout>().unwrap(), t);
         for text in ["256MiB", "64mb", "100000", "4GiB"] {
             let m: MemoryLimit = text.parse().unwrap();
-            assert_eq!(
-                m.to_string().parse::<MemoryLimit>().unwrap(),
-                m,
-                "{text} -> {m}"
-            );
+            assert_eq!(m.to_string().parse::<MemoryLimit>().unwrap(), m, "{text} -> {m}");
         }
     }
 }

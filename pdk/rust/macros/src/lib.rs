@@ -46,10 +46,7 @@ fn expand(func: ItemFn, export: Option<LitStr>) -> syn::Result<proc_macro2::Toke
         ));
     }
     if let Some(FnArg::Receiver(receiver)) = sig.inputs.first() {
-        return Err(syn::Error::new(
-            receiver.span(),
-            "a wasmfn function cannot take `self`",
-        ));
+        return Err(syn::Error::new(receiver.span(), "a wasmfn function cannot take `self`"));
     }
     if let ReturnType::Default = sig.output {
         return Err(syn::Error::new(

@@ -1,0 +1,163 @@
+//! Side-by-side costs of calling a function, as ratios within one run:
+//! `cargo bench -p wasmfn --bench invoke` (numbers recorded in docs/benchmarks.md).
+//!
+//! 1. raw `extism::Plugin::call` on hello-rust vs wasmfn's tower service (goal: <= 1.2x);
+//! 2. HTTP `POST /api/functions/echo` vs a plain axum JSON echo handler in the same process
+//!    (goal: >= 50% of its throughput);
+//! 3. the service called concurrently on all cores vs one call at a time.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{Json, Router, routing::post};
+use extism::{Function, PTR, UserData};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use wasmfn::{FunctionRegistry, FunctionService, Invocation, RuntimeOptions};
+
+const MEASURE: Duration = Duration::from_secs(3);
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    println!("wasmfn invoke bench: {cores} cores, {}s per measurement\n", MEASURE.as_secs());
+
+    // 1. Per-call overhead of the service over a raw Extism call.
+    let hello = support::example("hello-rust");
+    let input = br#"{"name":"world"}"#;
+    let raw = raw_extism_calls_per_sec(&hello.artifact, input);
+    let registry = Arc::new(FunctionRegistry::new(RuntimeOptions::default()));
+    registry.load(hello).unwrap();
+    let service = FunctionService::new(registry);
+    let wrapped = runtime.block_on(service_calls_per_sec(&service, "hello-rust", input, 1));
+    println!("| hello-rust, one caller | calls/s | µs/call |");
+    println!("| --- | ---: | ---: |");
+    println!("| raw `extism::Plugin::call` | {raw:.0} | {:.1} |", 1e6 / raw);
+    println!("| wasmfn `FunctionService` | {wrapped:.0} | {:.1} |", 1e6 / wrapped);
+    println!("\nservice / raw time per call: {:.2}x (goal <= 1.2x)\n", raw / wrapped);
+
+    // 2. HTTP throughput against a plain axum handler, same process, same client.
+    let dir = support::FunctionsDir::new();
+    dir.add_testbed("echo", "export: echo\n");
+    let functions = dir.builder().build().unwrap();
+    let body = serde_json::to_vec(&json!({ "id": 42, "name": "Ada", "tags": ["a", "b"] })).unwrap();
+    let clients = 4 * cores;
+    let (plain, wasm) = runtime.block_on(async {
+        let plain_app =
+            Router::new().route("/echo", post(|Json(v): Json<Value>| async move { Json(v) }));
+        let plain_addr = support::serve(plain_app).await;
+        let wasm_addr = support::serve(functions.router()).await;
+        let plain = http_requests_per_sec(plain_addr, "/echo", &body, clients).await;
+        let wasm = http_requests_per_sec(wasm_addr, "/api/functions/echo", &body, clients).await;
+        (plain, wasm)
+    });
+    println!("| HTTP echo, {clients} keep-alive clients | requests/s |");
+    println!("| --- | ---: |");
+    println!("| plain axum JSON handler | {plain:.0} |");
+    println!("| `POST /api/functions/echo` | {wasm:.0} |");
+    println!("\nwasmfn / plain throughput: {:.0}% (goal >= 50%)\n", 100.0 * wasm / plain);
+
+    // 3. Concurrency: all cores vs one at a time, through the service.
+    let service = functions.service();
+    let one = runtime.block_on(service_calls_per_sec(&service, "echo", &body, 1));
+    let many = runtime.block_on(service_calls_per_sec(&service, "echo", &body, 4 * cores));
+    println!("| echo through the service | calls/s |");
+    println!("| --- | ---: |");
+    println!("| 1 caller | {one:.0} |");
+    println!("| {} callers (pool of {cores}) | {many:.0} |", 4 * cores);
+    println!("\nconcurrent / sequential throughput: {:.2}x on {cores} cores", many / one);
+}
+
+fn raw_extism_calls_per_sec(wasm: &std::path::Path, input: &[u8]) -> f64 {
+    // hello-rust logs through wasmfn's host function: give the raw plugin a no-op one.
+    let log = Function::new("wasmfn_log", [PTR], [], UserData::new(()), |_, _, _, _| Ok(()));
+    let manifest = extism::Manifest::new([extism::Wasm::file(wasm)]);
+    let mut plugin = extism::Plugin::new(manifest, [log], true).unwrap();
+    let mut calls = 0u64;
+    let started = Instant::now();
+    while started.elapsed() < MEASURE {
+        for _ in 0..100 {
+            plugin.call::<&[u8], Vec<u8>>("handle", input).unwrap();
+        }
+        calls += 100;
+    }
+    calls as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn service_calls_per_sec(
+    service: &FunctionService,
+    name: &str,
+    input: &[u8],
+    callers: usize,
+) -> f64 {
+    let input = bytes::Bytes::copy_from_slice(input);
+    let calls = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let (service, input, calls, stop) =
+                (service.clone(), input.clone(), calls.clone(), stop.clone());
+            let name = name.to_owned();
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    service
+                        .clone()
+                        .oneshot(Invocation::new(name.clone(), input.clone()))
+                        .await
+                        .unwrap();
+                    calls.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(MEASURE).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await.unwrap();
+    }
+    calls.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn http_requests_per_sec(addr: SocketAddr, path: &str, body: &[u8], clients: usize) -> f64 {
+    let url = format!("http://{addr}{path}");
+    let requests = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let client = reqwest::Client::new();
+            let (url, body, requests, stop) =
+                (url.clone(), body.to_vec(), requests.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let response = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(response.status().is_success());
+                    response.bytes().await.unwrap();
+                    requests.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(MEASURE).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await.unwrap();
+    }
+    requests.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}

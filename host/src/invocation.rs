@@ -1,0 +1,62 @@
+//! What one call of a function is: the name, the input and where it came from.
+
+use std::fmt;
+
+use bytes::Bytes;
+
+/// One call of a function, as the [`FunctionService`](crate::FunctionService) takes it.
+///
+/// ```
+/// use wasmfn::{Invocation, Trigger};
+///
+/// let call = Invocation::json("hello-rust", &serde_json::json!({ "name": "Ada" }))
+///     .with_trigger(Trigger::Http);
+/// assert_eq!(call.input.as_ref(), br#"{"name":"Ada"}"#);
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Invocation {
+    /// The function to call.
+    pub function: String,
+    /// The input: a JSON document.
+    pub input: Bytes,
+    /// What caused the call.
+    pub trigger: Trigger,
+}
+
+impl Invocation {
+    /// A call of `function` with `input` (JSON bytes), triggered directly.
+    pub fn new(function: impl Into<String>, input: impl Into<Bytes>) -> Self {
+        Self { function: function.into(), input: input.into(), trigger: Trigger::Direct }
+    }
+
+    /// A call of `function` with a JSON value as input.
+    pub fn json(function: impl Into<String>, input: &serde_json::Value) -> Self {
+        Self::new(function, serde_json::to_vec(input).expect("a JSON value serializes"))
+    }
+
+    /// Sets what caused the call.
+    pub fn with_trigger(mut self, trigger: Trigger) -> Self {
+        self.trigger = trigger;
+        self
+    }
+}
+
+/// What caused a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trigger {
+    /// Called from code through the service.
+    Direct,
+    /// `POST /api/functions/{name}`.
+    Http,
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Direct => "direct",
+            Self::Http => "http",
+        })
+    }
+}

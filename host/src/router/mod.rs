@@ -1,0 +1,101 @@
+//! The HTTP API, as an axum [`Router`]:
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `POST /api/functions/{name}` | call a function: JSON in, JSON out |
+//! | `GET /api/functions` | list functions with their status and last error |
+//! | `GET /api/functions/{name}` | one function's status |
+//! | `GET /api/health` | `ok`, or `degraded` when a function is disabled |
+//!
+//! Errors are `{ "error": { "code", "message" } }` with the status from
+//! [`InvokeError::status`](crate::InvokeError::status); an oversized body is 413.
+
+mod error;
+mod layer;
+
+use std::sync::Arc;
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, Path, State, rejection::BytesRejection},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use bytes::Bytes;
+use serde::de::IgnoredAny;
+use tower::ServiceExt;
+
+pub use self::{
+    error::ApiError,
+    layer::{FunctionsLayer, WithFunctions},
+};
+use crate::{
+    FunctionRegistry, FunctionService, Invocation, InvokeError, Trigger, registry::FunctionStatus,
+};
+
+/// The paths the router answers, for [`FunctionsLayer`] to steer by.
+pub(crate) const PATH_PREFIXES: [&str; 2] = ["/api/functions", "/api/health"];
+
+#[derive(Clone)]
+struct ApiState {
+    service: FunctionService,
+    registry: Arc<FunctionRegistry>,
+}
+
+/// The router for `registry`'s functions, accepting request bodies up to `body_limit` bytes.
+pub fn router(registry: Arc<FunctionRegistry>, body_limit: usize) -> Router {
+    let state = ApiState { service: FunctionService::new(Arc::clone(&registry)), registry };
+    Router::new()
+        .route("/api/functions", get(list))
+        .route("/api/functions/{name}", post(call).get(show))
+        .route("/api/health", get(health))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+async fn call(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|rejection| ApiError::from_body_rejection(&name, rejection))?;
+    // An empty body calls the function with `null`.
+    let input =
+        if body.iter().all(u8::is_ascii_whitespace) { Bytes::from_static(b"null") } else { body };
+    if let Err(e) = serde_json::from_slice::<IgnoredAny>(&input) {
+        return Err(InvokeError::InvalidInput {
+            function: name,
+            message: format!("the request body is not JSON: {e}"),
+        }
+        .into());
+    }
+    let invocation = Invocation::new(name, input).with_trigger(Trigger::Http);
+    let output = state.service.oneshot(invocation).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], output).into_response())
+}
+
+async fn list(State(state): State<ApiState>) -> impl IntoResponse {
+    Json(serde_json::json!({ "functions": state.registry.list() }))
+}
+
+async fn show(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let entry = state.registry.get(&name).ok_or(InvokeError::NotFound { function: name })?;
+    Ok(Json(entry.info()).into_response())
+}
+
+async fn health(State(state): State<ApiState>) -> impl IntoResponse {
+    let functions = state.registry.list();
+    let disabled = functions.iter().filter(|f| f.status == FunctionStatus::Disabled).count();
+    let status = if disabled == 0 { "ok" } else { "degraded" };
+    (
+        StatusCode::OK,
+        Json(serde_json::json!({
+            "status": status,
+            "functions": { "ready": functions.len() - disabled, "disabled": disabled },
+        })),
+    )
+}

@@ -1,0 +1,46 @@
+//! One pool slot: its own compiled module on its own wasmtime Engine, and at most one instance.
+//!
+//! Extism enforces timeouts by bumping the Engine's epoch, which interrupts every store on that
+//! Engine. A slot runs one call at a time and shares its Engine with nobody, so a timeout can
+//! only ever interrupt the call that ran out of time.
+
+use extism::{CompiledPlugin, Plugin, PluginBuilder};
+
+use super::FunctionModule;
+
+pub(super) struct Slot {
+    compiled: CompiledPlugin,
+    instance: Option<Plugin>,
+}
+
+impl Slot {
+    /// Compiles the module on a new Engine (Extism's disk cache makes repeats cheap) and
+    /// creates an instance.
+    pub(super) fn new(module: &FunctionModule) -> Result<Self, extism::Error> {
+        let builder = PluginBuilder::new(module.extism_manifest())
+            .with_wasi(true)
+            .with_functions(crate::host_fns::for_function(&module.host_context));
+        let compiled = CompiledPlugin::new(builder)?;
+        let instance = Plugin::new_from_compiled(&compiled)?;
+        Ok(Self { compiled, instance: Some(instance) })
+    }
+
+    pub(super) fn has_export(&mut self, export: &str) -> bool {
+        self.instance.as_ref().is_some_and(|p| p.function_exists(export))
+    }
+
+    /// Calls `export`. The instance is created anew if the previous call discarded it.
+    pub(super) fn call(&mut self, export: &str, input: &[u8]) -> Result<Vec<u8>, extism::Error> {
+        let instance = match &mut self.instance {
+            Some(instance) => instance,
+            None => self.instance.insert(Plugin::new_from_compiled(&self.compiled)?),
+        };
+        instance.call::<&[u8], Vec<u8>>(export, input)
+    }
+
+    /// Drops the instance (after a trap, a timeout or running out of memory its state cannot be
+    /// trusted); the compiled module stays.
+    pub(super) fn discard_instance(&mut self) {
+        self.instance = None;
+    }
+}

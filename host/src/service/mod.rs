@@ -1,0 +1,113 @@
+//! The tower [`Service`] every call goes through, whatever triggered it, so limits, tracing
+//! and errors are the same for all.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    task::{Context, Poll},
+    time::Instant,
+};
+
+use bytes::Bytes;
+use serde::de::IgnoredAny;
+use tower::Service;
+use tracing::{Instrument, field::Empty};
+
+use crate::{FunctionRegistry, Invocation, InvokeError};
+
+/// Calls functions from a [`FunctionRegistry`]: `Service<Invocation, Response = Bytes>`, the
+/// response being the function's JSON output. Cheap to clone.
+///
+/// Each call runs in a `tracing` span `invocation` with the function's name, a call id, the
+/// trigger, and once it ends its `outcome` and `duration_ms`.
+///
+/// ```no_run
+/// use tower::ServiceExt;
+/// use wasmfn::{Functions, Invocation};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let functions = Functions::builder().with_dir("functions").build()?;
+/// let output = functions
+///     .service()
+///     .oneshot(Invocation::json("hello-rust", &serde_json::json!({ "name": "Ada" })))
+///     .await?;
+/// println!("{}", String::from_utf8_lossy(&output));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct FunctionService {
+    registry: Arc<FunctionRegistry>,
+}
+
+impl FunctionService {
+    /// A service calling the functions of `registry`.
+    pub fn new(registry: Arc<FunctionRegistry>) -> Self {
+        Self { registry }
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+impl Service<Invocation> for FunctionService {
+    type Response = Bytes;
+    type Error = InvokeError;
+    type Future = BoxFuture<Result<Bytes, InvokeError>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // Back-pressure is per function (its instance pool), applied inside the call.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, invocation: Invocation) -> Self::Future {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!(
+            "invocation",
+            function = %invocation.function,
+            id,
+            trigger = %invocation.trigger,
+            outcome = Empty,
+            duration_ms = Empty,
+        );
+        let registry = Arc::clone(&self.registry);
+        Box::pin(
+            async move {
+                let started = Instant::now();
+                let result = invoke(&registry, invocation).await;
+                let span = tracing::Span::current();
+                span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+                match &result {
+                    Ok(_) => {
+                        span.record("outcome", "ok");
+                        tracing::debug!("invocation succeeded");
+                    }
+                    Err(error) => {
+                        span.record("outcome", error.code());
+                        tracing::warn!(%error, "invocation failed");
+                    }
+                }
+                result
+            }
+            .instrument(span),
+        )
+    }
+}
+
+async fn invoke(registry: &FunctionRegistry, invocation: Invocation) -> Result<Bytes, InvokeError> {
+    let name = invocation.function;
+    let entry =
+        registry.get(&name).ok_or_else(|| InvokeError::NotFound { function: name.clone() })?;
+    let Some(function) = entry.current().cloned() else {
+        let reason = entry.last_error().unwrap_or("not loaded").to_owned();
+        return Err(InvokeError::Disabled { function: name, reason });
+    };
+    let output = function.call(invocation.input).await?;
+    if let Err(e) = serde_json::from_slice::<IgnoredAny>(&output) {
+        return Err(InvokeError::InvalidOutput { function: name, message: e.to_string() });
+    }
+    Ok(output)
+}

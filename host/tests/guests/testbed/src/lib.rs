@@ -1,0 +1,68 @@
+//! A guest that misbehaves on request, for the host's tests and benchmarks.
+
+use std::hint::black_box;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wasmfn_pdk::{Error, config, info};
+
+#[derive(Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum Op {
+    Echo { value: Value },
+    Fail { code: String, message: String },
+    Panic { message: String },
+    Loop,
+    Spin { iterations: u64 },
+    Alloc { mib: usize },
+    Log { message: String },
+    Config { key: String },
+    Output { bytes: usize },
+}
+
+#[wasmfn_pdk::function]
+fn handle(op: Op) -> Result<Value, Error> {
+    Ok(match op {
+        Op::Echo { value } => value,
+        Op::Fail { code, message } => return Err(Error::new(code, message)),
+        Op::Panic { message } => panic!("{message}"),
+        #[allow(clippy::empty_loop)]
+        Op::Loop => loop {},
+        Op::Spin { iterations } => {
+            let mut x = 0u64;
+            for i in 0..iterations {
+                x = black_box(x.wrapping_mul(31).wrapping_add(i));
+            }
+            json!({ "spun": iterations, "x": x })
+        }
+        Op::Alloc { mib } => {
+            let mut chunks = Vec::new();
+            for _ in 0..mib {
+                chunks.push(vec![1u8; 1 << 20]);
+            }
+            json!({ "allocated_mib": black_box(chunks).len() })
+        }
+        Op::Log { message } => {
+            info!("{message}");
+            json!({ "logged": true })
+        }
+        Op::Config { key } => json!({ "value": config::get(&key) }),
+        Op::Output { bytes } => json!("x".repeat(bytes)),
+    })
+}
+
+/// Returns its input unchanged: the cheapest possible call, for benchmarks.
+#[wasmfn_pdk::function]
+fn echo(input: Value) -> Result<Value, Error> {
+    Ok(input)
+}
+
+/// A plain Extism plugin export (no wasmfn PDK): upper-cases text, fails on empty input with
+/// a plain-text error, as existing Extism plugins do.
+#[extism_pdk::plugin_fn]
+pub fn raw_upper(input: String) -> extism_pdk::FnResult<String> {
+    if input.is_empty() {
+        return Err(extism_pdk::WithReturnCode::new(extism_pdk::Error::msg("empty input"), 1));
+    }
+    Ok(input.to_uppercase())
+}
