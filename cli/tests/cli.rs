@@ -110,3 +110,65 @@ fn schema_prints_the_committed_schema() {
         std::fs::read_to_string(repo_root().join("schema/manifest.schema.json")).unwrap();
     assert_eq!(stdout(&schema), committed);
 }
+
+/// A raw HTTP/1.1 exchange, so the test needs no client library.
+fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+}
+
+/// Kills the child when the test ends, even by a panic.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_answers_over_http() {
+    use std::io::BufRead;
+
+    let examples = repo_root().join("examples");
+    let build = wasmfn(&["build", "--dir", examples.to_str().unwrap(), "hello-rust"]);
+    assert!(build.status.success());
+
+    let mut server = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_wasmfn"))
+            .args(["serve", examples.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // Read stderr until the address shows, then keep draining it so the server never writes
+    // into a closed pipe.
+    let mut lines = std::io::BufReader::new(server.0.stderr.take().unwrap()).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| line.split("http://").nth(1).map(|a| a.trim().to_owned()))
+        .expect("serve prints its address");
+    std::thread::spawn(move || lines.for_each(drop));
+
+    let (status, body) = http(&addr, "POST", "/api/functions/hello-rust", r#"{"name":"Ada"}"#);
+    assert_eq!((status, body["message"].as_str()), (200, Some("Hello, Ada!")));
+    let (status, body) = http(&addr, "POST", "/api/functions/nope", "{}");
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("function_not_found")));
+    let (status, body) = http(&addr, "GET", "/api/health", "");
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+}

@@ -43,3 +43,8 @@ pub use router::{ApiError, FunctionsLayer, WithFunctions};
 pub use runtime::{InvokeError, LoadError, LoadedFunction, RuntimeOptions};
 pub use service::FunctionService;
 pub use wasmfn_schema as schema;
+
+// The guides' code is compiled as doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/embedding.md")]
+struct EmbeddingGuide;

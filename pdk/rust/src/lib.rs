@@ -72,6 +72,11 @@ pub use error::{Error, Result};
 pub use wasmfn_pdk_macros::function;
 pub use wasmfn_schema::wire::codes;
 
+// The guide's code is compiled as doctests, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/rust.md")]
+struct RustGuide;
+
 #[doc(hidden)]
 pub mod __private {
     pub use crate::log::{log, to_value};

@@ -1,0 +1,65 @@
+//! Guest logs reach the host's `tracing` with the function's name and their fields, inside the
+//! invocation span; each call records its outcome.
+
+mod support;
+
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+};
+
+use serde_json::json;
+use support::FunctionsDir;
+use tower::ServiceExt;
+use wasmfn::Invocation;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn guest_logs_carry_the_function_and_fields() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .init();
+
+    let dir = FunctionsDir::new();
+    dir.add_testbed("logger", "");
+    let functions = dir.functions();
+    let call = |input| functions.service().oneshot(Invocation::json("logger", &input));
+    call(json!({ "op": "log", "message": "hello from the guest" })).await.unwrap();
+    call(json!({ "op": "fail", "code": "nope", "message": "refused" })).await.unwrap_err();
+
+    let hello = support::example("hello-rust");
+    functions.registry().load(hello).unwrap();
+    let input = json!({ "name": "Ada" });
+    functions.service().oneshot(Invocation::json("hello-rust", &input)).await.unwrap();
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line = |needle: &str| {
+        logs.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{logs}"))
+    };
+    let guest = line("hello from the guest");
+    assert!(guest.contains("wasmfn::guest") && guest.contains("function=logger"), "{guest}");
+    assert!(guest.contains("invocation{function=logger"), "inside the call's span: {guest}");
+    let failed = line("invocation failed");
+    assert!(failed.contains("outcome=\"nope\"") || failed.contains("outcome=nope"), "{failed}");
+    let ada = line("greeting Ada");
+    assert!(ada.contains("function=hello-rust"), "{ada}");
+}
