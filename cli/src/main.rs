@@ -69,7 +69,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WASMFN_LOG")
-                .unwrap_or_else(|_| "warn,wasmfn=info".into()),
+                .unwrap_or_else(|_| "warn,wasmfn::guest=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -17,15 +17,12 @@ fn log(
 ) -> Result<(), extism::Error> {
     let Json(record): Json<LogRecord> = plugin.memory_get_val(&inputs[0])?;
     let function = context.get()?.lock().unwrap_or_else(|e| e.into_inner()).function.clone();
-    let fields = if record.fields.is_empty() {
-        String::new()
-    } else {
-        serde_json::Value::Object(record.fields).to_string()
-    };
+    // Recorded only when the guest gave some (an absent `Option` field is left out).
+    let fields = (!record.fields.is_empty()).then_some(serde_json::Value::Object(record.fields));
     let message = record.message;
     macro_rules! emit {
         ($level:expr) => {
-            tracing::event!(target: "wasmfn::guest", $level, function = %function, fields = %fields, "{message}")
+            tracing::event!(target: "wasmfn::guest", $level, function = %function, fields = fields.as_ref().map(tracing::field::display), "{message}")
         };
     }
     match record.level.as_str() {
