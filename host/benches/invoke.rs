@@ -114,57 +114,48 @@ async fn service_calls_per_sec(
     input: &[u8],
     callers: usize,
 ) -> f64 {
-    let input = bytes::Bytes::copy_from_slice(input);
-    let calls = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..callers)
-        .map(|_| {
-            let (service, input, calls, stop) =
-                (service.clone(), input.clone(), calls.clone(), stop.clone());
-            let name = name.to_owned();
-            tokio::spawn(async move {
-                while !stop.load(Ordering::Relaxed) {
-                    service
-                        .clone()
-                        .oneshot(Invocation::new(name.clone(), input.clone()))
-                        .await
-                        .unwrap();
-                    calls.fetch_add(1, Ordering::Relaxed);
-                }
-            })
-        })
-        .collect();
-    tokio::time::sleep(MEASURE).await;
-    stop.store(true, Ordering::Relaxed);
-    for task in tasks {
-        task.await.unwrap();
-    }
-    calls.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    let (service, name, input) =
+        (service.clone(), name.to_owned(), bytes::Bytes::copy_from_slice(input));
+    per_second(callers, move || {
+        let call = service.clone().oneshot(Invocation::new(name.clone(), input.clone()));
+        async move {
+            call.await.unwrap();
+        }
+    })
+    .await
 }
 
 async fn http_requests_per_sec(addr: SocketAddr, path: &str, body: &[u8], clients: usize) -> f64 {
-    let url = format!("http://{addr}{path}");
-    let requests = Arc::new(AtomicU64::new(0));
+    let (client, url, body) =
+        (reqwest::Client::new(), format!("http://{addr}{path}"), body.to_vec());
+    per_second(clients, move || {
+        let request =
+            client.post(&url).header("content-type", "application/json").body(body.clone());
+        async move {
+            let response = request.send().await.unwrap();
+            assert!(response.status().is_success());
+            response.bytes().await.unwrap();
+        }
+    })
+    .await
+}
+
+/// Runs `workers` concurrent loops of `one` for [`MEASURE`]; returns completions per second.
+async fn per_second<F, Fut>(workers: usize, one: F) -> f64
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let done = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
+    let tasks: Vec<_> = (0..workers)
         .map(|_| {
-            let client = reqwest::Client::new();
-            let (url, body, requests, stop) =
-                (url.clone(), body.to_vec(), requests.clone(), stop.clone());
+            let (one, done, stop) = (one.clone(), done.clone(), stop.clone());
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    let response = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .body(body.clone())
-                        .send()
-                        .await
-                        .unwrap();
-                    assert!(response.status().is_success());
-                    response.bytes().await.unwrap();
-                    requests.fetch_add(1, Ordering::Relaxed);
+                    one().await;
+                    done.fetch_add(1, Ordering::Relaxed);
                 }
             })
         })
@@ -174,5 +165,5 @@ async fn http_requests_per_sec(addr: SocketAddr, path: &str, body: &[u8], client
     for task in tasks {
         task.await.unwrap();
     }
-    requests.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
