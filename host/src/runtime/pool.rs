@@ -29,7 +29,7 @@ impl InstancePool {
         let manifest = &module.spec.manifest;
         let function: Arc<str> = manifest.name.as_str().into();
         let export = manifest.export.clone();
-        let mut first = Slot::new(&module).map_err(|e| LoadError::Compile {
+        let first = Slot::new(&module).map_err(|e| LoadError::Compile {
             function: function.to_string(),
             path: module.spec.artifact.clone(),
             message: format!("{e:#}"),

@@ -25,7 +25,7 @@ impl Slot {
         Ok(Self { compiled, instance: Some(instance) })
     }
 
-    pub(super) fn has_export(&mut self, export: &str) -> bool {
+    pub(super) fn has_export(&self, export: &str) -> bool {
         self.instance.as_ref().is_some_and(|p| p.function_exists(export))
     }
 
