@@ -7,12 +7,23 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::FunctionsDir;
+use tokio::task::JoinHandle;
 use tower::ServiceExt;
 use wasmfn::{Functions, Invocation, InvokeError};
 
 async fn call(functions: &Functions, name: &str, input: Value) -> Result<Value, InvokeError> {
     let output = functions.service().oneshot(Invocation::json(name, &input)).await?;
     Ok(serde_json::from_slice(&output).unwrap())
+}
+
+/// Starts a call in the background.
+fn spawn_call(
+    functions: &Functions,
+    name: &'static str,
+    input: Value,
+) -> JoinHandle<Result<Value, InvokeError>> {
+    let functions = functions.clone();
+    tokio::spawn(async move { call(&functions, name, input).await })
 }
 
 fn spin(iterations: u64) -> Value {
@@ -29,10 +40,7 @@ async fn a_timeout_interrupts_only_its_own_call_of_the_same_function() {
     // (calibrated while A runs, so under the same CPU contention): it is in flight, on another
     // instance of the same function, when A's deadline strikes, and must finish normally.
     let started = Instant::now();
-    let a = tokio::spawn({
-        let functions = functions.clone();
-        async move { call(&functions, "shared", json!({ "op": "loop" })).await }
-    });
+    let a = spawn_call(&functions, "shared", json!({ "op": "loop" }));
     let iterations =
         support::spin_iterations_for(&functions, "shared", Duration::from_secs(3)).await;
     tokio::time::sleep(Duration::from_secs(2).saturating_sub(started.elapsed())).await;
@@ -56,10 +64,7 @@ async fn a_timeout_in_one_function_leaves_another_running() {
     let iterations =
         support::spin_iterations_for(&functions, "worker", Duration::from_millis(1500)).await;
 
-    let worker = tokio::spawn({
-        let functions = functions.clone();
-        async move { call(&functions, "worker", spin(iterations)).await }
-    });
+    let worker = spawn_call(&functions, "worker", spin(iterations));
     tokio::time::sleep(Duration::from_millis(200)).await;
     let looper = call(&functions, "looper", json!({ "op": "loop" })).await;
     assert!(matches!(looper, Err(InvokeError::Timeout { .. })), "{looper:?}");
@@ -159,10 +164,7 @@ async fn a_full_pool_queues_calls_then_reports_overload() {
     let iterations =
         support::spin_iterations_for(&functions, "single", Duration::from_millis(1200)).await;
 
-    let busy = tokio::spawn({
-        let functions = functions.clone();
-        async move { call(&functions, "single", spin(iterations)).await }
-    });
+    let busy = spawn_call(&functions, "single", spin(iterations));
     tokio::time::sleep(Duration::from_millis(100)).await;
     let err = call(&functions, "single", json!({ "op": "echo", "value": 1 })).await.unwrap_err();
     assert!(matches!(err, InvokeError::Overloaded { .. }), "{err:?}");
@@ -170,13 +172,10 @@ async fn a_full_pool_queues_calls_then_reports_overload() {
     busy.await.unwrap().unwrap();
 
     // Within the queue timeout, calls wait their turn instead.
-    let calls = (0..6).map(|i| {
-        let functions = functions.clone();
-        tokio::spawn(async move {
-            call(&functions, "single", json!({ "op": "echo", "value": i })).await
-        })
-    });
-    for (i, c) in calls.enumerate() {
+    let calls: Vec<_> = (0..6)
+        .map(|i| spawn_call(&functions, "single", json!({ "op": "echo", "value": i })))
+        .collect();
+    for (i, c) in calls.into_iter().enumerate() {
         assert_eq!(c.await.unwrap().unwrap(), i);
     }
 }
@@ -186,12 +185,8 @@ async fn concurrent_calls_each_get_their_own_answer() {
     let dir = FunctionsDir::new();
     dir.add_testbed("echo", "export: echo\n");
     let functions = dir.builder().with_pool_size(3).build().unwrap();
-    let calls: Vec<_> = (0..50)
-        .map(|i| {
-            let functions = functions.clone();
-            tokio::spawn(async move { call(&functions, "echo", json!({ "n": i })).await })
-        })
-        .collect();
+    let calls: Vec<_> =
+        (0..50).map(|i| spawn_call(&functions, "echo", json!({ "n": i }))).collect();
     for (i, c) in calls.into_iter().enumerate() {
         assert_eq!(c.await.unwrap().unwrap(), json!({ "n": i }));
     }

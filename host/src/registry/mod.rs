@@ -140,21 +140,12 @@ impl FunctionRegistry {
     pub fn load_from_dir(&self, dir: impl AsRef<Path>) -> Result<Arc<FunctionEntry>, String> {
         let dir = dir.as_ref().to_path_buf();
         let spec = FunctionSpec::from_dir(&dir);
-        let entry = self.load_or_disable(dir, spec);
-        match entry.last_error() {
-            Some(error) => Err(error.to_owned()),
-            None => Ok(entry),
-        }
+        outcome(self.load_or_disable(dir, spec))
     }
 
     /// Loads `spec`, replacing the version of the same name once the new one is compiled.
     pub fn load(&self, spec: FunctionSpec) -> Result<Arc<FunctionEntry>, String> {
-        let dir = spec.dir.clone();
-        let entry = self.load_or_disable(dir, Ok(spec));
-        match entry.last_error() {
-            Some(error) => Err(error.to_owned()),
-            None => Ok(entry),
-        }
+        outcome(self.load_or_disable(spec.dir.clone(), Ok(spec)))
     }
 
     /// Reloads the function called `name` from its folder.
@@ -217,5 +208,13 @@ impl FunctionRegistry {
         table.insert(name, Arc::clone(&entry));
         self.table.store(Arc::new(table));
         entry
+    }
+}
+
+/// The entry a load produced, or the error it recorded.
+fn outcome(entry: Arc<FunctionEntry>) -> Result<Arc<FunctionEntry>, String> {
+    match entry.last_error() {
+        Some(error) => Err(error.to_owned()),
+        None => Ok(entry),
     }
 }
