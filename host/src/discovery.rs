@@ -1,9 +1,14 @@
 //! From a function folder to a [`FunctionSpec`]: the manifest, validated, plus the paths that
 //! follow from it. Reads files only; never builds.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use wasmfn_schema::{MANIFEST_FILE, Manifest, ManifestError};
+
+/// Folders inside a function folder that never hold its sources: build output, installed
+/// packages, version control and editor state.
+const NOT_SOURCES: [&str; 2] = ["target", "node_modules"];
 
 /// Why a folder is not a usable function.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +23,16 @@ pub enum DiscoveryError {
     /// The manifest cannot be read or is invalid.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// A `build.watch` pattern is not a glob.
+    #[error("invalid manifest {}: build.watch: {pattern:?} is not a glob: {message}", file.display())]
+    WatchGlob {
+        /// The manifest file.
+        file: PathBuf,
+        /// The pattern.
+        pattern: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// A function as declared on disk: its validated manifest and where its files are.
@@ -31,6 +46,7 @@ pub struct FunctionSpec {
     pub manifest_path: PathBuf,
     /// The wasm artifact: `build.output` (or `plugin.wasm`) resolved against the folder.
     pub artifact: PathBuf,
+    watch: GlobSet,
 }
 
 impl FunctionSpec {
@@ -43,13 +59,76 @@ impl FunctionSpec {
         }
         let manifest = Manifest::from_file(&manifest_path)?;
         let artifact = dir.join(manifest.artifact());
-        Ok(Self { manifest, dir, manifest_path, artifact })
+        let mut watch = GlobSetBuilder::new();
+        for pattern in manifest.build.iter().flat_map(|b| &b.watch) {
+            let glob = Glob::new(pattern).map_err(|e| DiscoveryError::WatchGlob {
+                file: manifest_path.clone(),
+                pattern: pattern.clone(),
+                message: e.kind().to_string(),
+            })?;
+            watch.add(glob);
+        }
+        let watch = watch.build().expect("each glob compiled on its own");
+        Ok(Self { manifest, dir, manifest_path, artifact, watch })
     }
 
     /// The function's name.
     pub fn name(&self) -> &str {
         self.manifest.name.as_str()
     }
+
+    /// Whether a change to `path` calls for a rebuild: it is in the function folder, matches
+    /// a `build.watch` glob, and is neither the artifact, the manifest, nor in `target/`,
+    /// `node_modules/`, a hidden folder or an editor's scratch file. Without globs nothing
+    /// is: watching everything would rebuild forever on files the build itself writes.
+    pub fn is_source(&self, path: &Path) -> bool {
+        let Ok(relative) = path.strip_prefix(&self.dir) else { return false };
+        if path == self.artifact || path == self.manifest_path || relative.as_os_str().is_empty() {
+            return false;
+        }
+        let hidden = relative.components().any(|c| match c {
+            Component::Normal(name) => {
+                let name = name.to_string_lossy();
+                NOT_SOURCES.contains(&name.as_ref()) || is_scratch_file(&name)
+            }
+            _ => true,
+        });
+        !hidden && self.watch.is_match(relative)
+    }
+
+    /// The files in the function folder that [`is_source`](Self::is_source) accepts.
+    pub fn source_files(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let mut folders = vec![self.dir.clone()];
+        while let Some(folder) = folders.pop() {
+            let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    if !NOT_SOURCES.contains(&name.as_ref()) && !is_scratch_file(&name) {
+                        folders.push(path);
+                    }
+                } else if self.is_source(&path) {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+}
+
+/// Editors' swap, backup and lock files (vim, emacs, ...), and hidden files.
+fn is_scratch_file(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        // vim probes whether a folder is writable with this name.
+        || name == "4913"
 }
 
 /// A function folder and what reading it gave.
@@ -65,4 +144,75 @@ pub fn discover(root: impl AsRef<Path>) -> std::io::Result<Vec<Discovered>> {
         .collect();
     dirs.sort();
     Ok(dirs.into_iter().map(|dir| (dir.clone(), FunctionSpec::from_dir(dir))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(watch: &str) -> (tempfile::TempDir, FunctionSpec) {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = format!(
+            "name: f\nbuild:\n  command: make\n  watch: {watch}\n  output: target/out.wasm\n"
+        );
+        std::fs::write(dir.path().join(MANIFEST_FILE), manifest).unwrap();
+        let spec = FunctionSpec::from_dir(dir.path()).unwrap();
+        (dir, spec)
+    }
+
+    #[test]
+    fn sources_follow_the_watch_globs() {
+        let (_dir, spec) = spec(r#"["src/**/*.rs", Cargo.toml]"#);
+        let source = |p: &str| spec.is_source(&spec.dir.join(p));
+        assert!(source("src/lib.rs"));
+        assert!(source("src/a/b.rs"));
+        assert!(source("Cargo.toml"));
+        assert!(!source("README.md"));
+        assert!(!source("src/.lib.rs.swp"));
+        assert!(!source("target/debug/build/x/out/private.rs"));
+        assert!(!source("manifest.yaml"));
+        assert!(!spec.is_source(Path::new("/elsewhere/src/lib.rs")));
+
+        for file in ["src/lib.rs", "src/a/b.rs", "Cargo.toml", "README.md", "target/x/y.rs"] {
+            let path = spec.dir.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let files: Vec<_> = spec
+            .source_files()
+            .into_iter()
+            .map(|f| f.strip_prefix(&spec.dir).unwrap().to_owned())
+            .collect();
+        assert_eq!(files, ["Cargo.toml", "src/a/b.rs", "src/lib.rs"].map(PathBuf::from));
+    }
+
+    #[test]
+    fn even_catch_all_globs_skip_output_packages_and_scratch_files() {
+        let (_dir, spec) = spec(r#"["**"]"#);
+        let source = |p: &str| spec.is_source(&spec.dir.join(p));
+        assert!(source("index.ts"));
+        assert!(source("lib/util.js"));
+        assert!(!source("target/out.wasm"));
+        assert!(!source("node_modules/zod/index.js"));
+        assert!(!source(".git/HEAD"));
+        assert!(!source("index.ts~"));
+        assert!(!source("4913"));
+        assert!(!source(""));
+    }
+
+    #[test]
+    fn without_globs_nothing_is_a_source() {
+        let (_dir, spec) = spec("[]");
+        assert!(!spec.is_source(&spec.dir.join("index.ts")));
+    }
+
+    #[test]
+    fn a_bad_glob_names_the_manifest_and_pattern() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest =
+            "name: f\nbuild:\n  command: make\n  watch: [\"src/[a\"]\n  output: f.wasm\n";
+        std::fs::write(dir.path().join(MANIFEST_FILE), manifest).unwrap();
+        let error = FunctionSpec::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("manifest.yaml: build.watch: \"src/[a\" is not a glob"), "{error}");
+    }
 }

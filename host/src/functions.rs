@@ -19,6 +19,27 @@ pub enum SetupError {
         #[source]
         source: std::io::Error,
     },
+    /// Dev mode was asked for without a functions directory to watch.
+    #[error("dev mode needs a functions directory (with_dir)")]
+    DevWithoutDir,
+    /// Dev mode could not start.
+    #[cfg(feature = "dev")]
+    #[error(transparent)]
+    Dev(#[from] crate::dev::DevError),
+}
+
+/// How functions get their artifacts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mode {
+    /// Production: prebuilt artifacts only; nothing is built or watched.
+    #[default]
+    Serve,
+    /// Development: functions are built when their artifact is missing or stale, rebuilt when
+    /// their sources change, and hot-reloaded when their artifact changes (see
+    /// [`dev`](crate::dev)). Needs a tokio runtime.
+    #[cfg(feature = "dev")]
+    Dev,
 }
 
 /// The functions an app hosts: a registry plus the ways to call it (a tower service, an axum
@@ -41,6 +62,8 @@ pub enum SetupError {
 pub struct Functions {
     registry: Arc<FunctionRegistry>,
     body_limit: usize,
+    #[cfg(feature = "dev")]
+    dev: Option<crate::dev::DevServer>,
 }
 
 impl Functions {
@@ -69,6 +92,13 @@ impl Functions {
     pub fn layer(&self) -> FunctionsLayer {
         FunctionsLayer::new(self.router())
     }
+
+    /// Dev mode's builds and reloads, when running in [`Mode::Dev`]. It runs as long as the
+    /// registry lives (held by this value, its services and routers) or until stopped.
+    #[cfg(feature = "dev")]
+    pub fn dev(&self) -> Option<&crate::dev::DevServer> {
+        self.dev.as_ref()
+    }
 }
 
 /// Configures [`Functions`].
@@ -77,11 +107,21 @@ pub struct FunctionsBuilder {
     dir: Option<PathBuf>,
     runtime: RuntimeOptions,
     body_limit: usize,
+    mode: Mode,
+    #[cfg(feature = "dev")]
+    dev: crate::dev::DevOptions,
 }
 
 impl Default for FunctionsBuilder {
     fn default() -> Self {
-        Self { dir: None, runtime: RuntimeOptions::default(), body_limit: 2 * 1024 * 1024 }
+        Self {
+            dir: None,
+            runtime: RuntimeOptions::default(),
+            body_limit: 2 * 1024 * 1024,
+            mode: Mode::default(),
+            #[cfg(feature = "dev")]
+            dev: crate::dev::DevOptions::default(),
+        }
     }
 }
 
@@ -112,14 +152,41 @@ impl FunctionsBuilder {
         self
     }
 
+    /// Serve (the default) or dev mode.
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Dev mode's debounce delays, build runner and build parallelism.
+    #[cfg(feature = "dev")]
+    pub fn with_dev_options(mut self, options: crate::dev::DevOptions) -> Self {
+        self.dev = options;
+        self
+    }
+
     /// Loads the functions. Blocking: it compiles every module (milliseconds each when
     /// Extism's compile cache is warm). A function that fails to load is registered as
-    /// disabled with its error; only an unreadable directory fails the build.
+    /// disabled with its error; only an unreadable directory fails the build. In dev mode it
+    /// then starts the watchers and the builds of stale functions, in the background.
     pub fn build(self) -> Result<Functions, SetupError> {
         let registry = Arc::new(FunctionRegistry::new(self.runtime));
-        if let Some(dir) = self.dir {
-            registry.load_dir(&dir).map_err(|source| SetupError::ReadDir { dir, source })?;
+        if let Some(dir) = &self.dir {
+            registry
+                .load_dir(dir)
+                .map_err(|source| SetupError::ReadDir { dir: dir.clone(), source })?;
         }
-        Ok(Functions { registry, body_limit: self.body_limit })
+        #[cfg(feature = "dev")]
+        let dev = match (self.mode, self.dir) {
+            (Mode::Serve, _) => None,
+            (Mode::Dev, None) => return Err(SetupError::DevWithoutDir),
+            (Mode::Dev, Some(dir)) => Some(crate::dev::DevServer::start(&registry, dir, self.dev)?),
+        };
+        Ok(Functions {
+            registry,
+            body_limit: self.body_limit,
+            #[cfg(feature = "dev")]
+            dev,
+        })
     }
 }

@@ -25,6 +25,8 @@
 //! [`service`] (tower) → [`router`] (axum).
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "dev")]
+pub mod dev;
 pub mod discovery;
 mod functions;
 mod host_fns;
@@ -36,9 +38,9 @@ pub mod service;
 pub mod toolchain;
 
 pub use discovery::{DiscoveryError, FunctionSpec, discover};
-pub use functions::{Functions, FunctionsBuilder, SetupError};
+pub use functions::{Functions, FunctionsBuilder, Mode, SetupError};
 pub use invocation::{Invocation, Trigger};
-pub use registry::{FunctionInfo, FunctionRegistry, FunctionStatus};
+pub use registry::{BuildReport, FunctionEntry, FunctionInfo, FunctionRegistry, FunctionStatus};
 pub use router::{ApiError, FunctionsLayer, WithFunctions};
 pub use runtime::{InvokeError, LoadError, LoadedFunction, RuntimeOptions};
 pub use service::FunctionService;

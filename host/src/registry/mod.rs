@@ -3,6 +3,11 @@
 //! The table is an immutable map behind an [`ArcSwap`]: a lookup is a pointer load, and a
 //! change (load, reload, unload) builds a new map and swaps it in. A call holds its own `Arc`
 //! of the version it started with, so a swap never disturbs a call in flight.
+//!
+//! Each entry also remembers its folder, so a folder whose manifest turns invalid, or whose
+//! function is renamed, updates the entry it already has rather than adding another.
+
+mod entry;
 
 use std::{
     collections::BTreeMap,
@@ -12,91 +17,19 @@ use std::{
 };
 
 use arc_swap::ArcSwap;
-use serde::Serialize;
 
+pub use self::entry::{BuildInfo, BuildReport, FunctionEntry, FunctionInfo, FunctionStatus};
 use crate::{
     DiscoveryError, FunctionSpec, discover,
     runtime::{LoadedFunction, RuntimeOptions},
 };
 
-/// One function as the registry knows it: the version serving calls (if any) and the last
-/// error (if loading failed).
-#[derive(Debug)]
-pub struct FunctionEntry {
-    name: String,
-    dir: PathBuf,
-    current: Option<Arc<LoadedFunction>>,
-    last_error: Option<String>,
-    updated_at: SystemTime,
-}
-
-impl FunctionEntry {
-    /// The function's name (its folder name when the manifest could not be read).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The version serving calls, or `None` when the function is disabled.
-    pub fn current(&self) -> Option<&Arc<LoadedFunction>> {
-        self.current.as_ref()
-    }
-
-    /// The error of the last failed load, if the last load failed.
-    pub fn last_error(&self) -> Option<&str> {
-        self.last_error.as_deref()
-    }
-
-    /// A summary for listings.
-    pub fn info(&self) -> FunctionInfo {
-        let manifest = self.current.as_ref().map(|f| &f.spec().manifest);
-        FunctionInfo {
-            name: self.name.clone(),
-            status: if self.current.is_some() {
-                FunctionStatus::Ready
-            } else {
-                FunctionStatus::Disabled
-            },
-            description: manifest.and_then(|m| m.description.clone()),
-            dir: self.dir.clone(),
-            last_error: self.last_error.clone(),
-            updated_at: humantime::format_rfc3339_seconds(self.updated_at).to_string(),
-        }
-    }
-}
-
-/// Whether a function can be called.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FunctionStatus {
-    /// Loaded and serving calls.
-    Ready,
-    /// Not callable; `last_error` says why.
-    Disabled,
-}
-
-/// A function's summary, as `GET /api/functions` lists it.
-#[derive(Clone, Debug, Serialize)]
-pub struct FunctionInfo {
-    /// The function's name.
-    pub name: String,
-    /// Ready or disabled.
-    pub status: FunctionStatus,
-    /// The manifest's description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The function folder.
-    pub dir: PathBuf,
-    /// Why the last load failed, if it did.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
-    /// When the entry last changed (RFC 3339, UTC).
-    pub updated_at: String,
-}
+type Table = BTreeMap<String, Arc<FunctionEntry>>;
 
 /// The set of functions, by name. Cheap to share (`Arc` it); every method takes `&self`.
 #[derive(Default)]
 pub struct FunctionRegistry {
-    table: ArcSwap<BTreeMap<String, Arc<FunctionEntry>>>,
+    table: ArcSwap<Table>,
     // Serializes writers so two concurrent changes cannot lose each other's update.
     writer: Mutex<()>,
     options: RuntimeOptions,
@@ -117,6 +50,11 @@ impl FunctionRegistry {
     /// The function called `name`.
     pub fn get(&self, name: &str) -> Option<Arc<FunctionEntry>> {
         self.table.load().get(name).cloned()
+    }
+
+    /// The function whose folder is `dir`.
+    pub fn get_by_dir(&self, dir: &Path) -> Option<Arc<FunctionEntry>> {
+        self.table.load().values().find(|e| e.dir == dir).cloned()
     }
 
     /// Every function, sorted by name.
@@ -156,11 +94,44 @@ impl FunctionRegistry {
 
     /// Removes the function called `name`; calls in flight finish on the version they hold.
     pub fn unload(&self, name: &str) -> bool {
+        self.update(|table| table.remove(name).is_some())
+    }
+
+    /// Removes the function whose folder is `dir`, returning its name.
+    pub fn unload_dir(&self, dir: &Path) -> Option<String> {
+        self.update(|table| {
+            let name = table.values().find(|e| e.dir == dir)?.name.clone();
+            table.remove(&name);
+            Some(name)
+        })
+    }
+
+    /// Records the outcome of building the function in `dir`; the version serving calls (if
+    /// any) is untouched. Returns false when no function has that folder.
+    pub fn record_build(&self, dir: &Path, report: BuildReport) -> bool {
+        self.update(|table| {
+            let Some(entry) = table.values().find(|e| e.dir == dir) else { return false };
+            let entry = FunctionEntry {
+                name: entry.name.clone(),
+                dir: entry.dir.clone(),
+                current: entry.current.clone(),
+                version: entry.version,
+                last_error: entry.last_error.clone(),
+                last_build: Some(report),
+                updated_at: SystemTime::now(),
+            };
+            table.insert(entry.name.clone(), Arc::new(entry));
+            true
+        })
+    }
+
+    /// Applies `change` to a copy of the table and swaps the copy in, one writer at a time.
+    fn update<R>(&self, change: impl FnOnce(&mut Table) -> R) -> R {
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let mut table = BTreeMap::clone(&self.table.load());
-        let removed = table.remove(name).is_some();
+        let mut table = Table::clone(&self.table.load());
+        let result = change(&mut table);
         self.table.store(Arc::new(table));
-        removed
+        result
     }
 
     fn load_or_disable(
@@ -168,8 +139,6 @@ impl FunctionRegistry {
         dir: PathBuf,
         spec: Result<FunctionSpec, DiscoveryError>,
     ) -> Arc<FunctionEntry> {
-        let folder_name =
-            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         // Compile outside the writer lock: it is the slow part.
         let (name, loaded) = match spec {
             Ok(spec) => {
@@ -177,37 +146,59 @@ impl FunctionRegistry {
                 let loaded = LoadedFunction::load(spec, &self.options).map_err(|e| e.to_string());
                 (name, loaded)
             }
-            Err(error) => (folder_name, Err(error.to_string())),
-        };
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let previous = self.table.load().get(&name).cloned();
-        let entry = match loaded {
-            Ok(function) => {
-                tracing::info!(function = %name, dir = %dir.display(), "function loaded");
-                FunctionEntry {
-                    name: name.clone(),
-                    dir,
-                    current: Some(Arc::new(function)),
-                    last_error: None,
-                    updated_at: SystemTime::now(),
-                }
-            }
+            // Unreadable manifest: the entry this folder already has, else the folder's name.
             Err(error) => {
-                tracing::error!(function = %name, dir = %dir.display(), "{error}");
-                FunctionEntry {
-                    name: name.clone(),
-                    dir,
-                    current: previous.and_then(|p| p.current.clone()),
-                    last_error: Some(error),
-                    updated_at: SystemTime::now(),
-                }
+                let name = self.get_by_dir(&dir).map(|e| e.name.clone()).unwrap_or_else(|| {
+                    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                });
+                (name, Err(error.to_string()))
             }
         };
-        let entry = Arc::new(entry);
-        let mut table = BTreeMap::clone(&self.table.load());
-        table.insert(name, Arc::clone(&entry));
-        self.table.store(Arc::new(table));
-        entry
+        self.update(|table| {
+            let previous = table.get(&name).cloned();
+            if let Some(other) = previous.as_ref().filter(|p| p.dir != dir) {
+                tracing::warn!(
+                    function = %name,
+                    "{} replaces {}: two folders declare this name",
+                    dir.display(),
+                    other.dir.display()
+                );
+            }
+            let previous = previous.filter(|p| p.dir == dir);
+            let version = previous.as_ref().map_or(0, |p| p.version);
+            let last_build = previous.as_ref().and_then(|p| p.last_build.clone());
+            let entry = match loaded {
+                Ok(function) => {
+                    tracing::info!(function = %name, dir = %dir.display(), "function loaded");
+                    FunctionEntry {
+                        name: name.clone(),
+                        dir: dir.clone(),
+                        current: Some(Arc::new(function)),
+                        version: version + 1,
+                        last_error: None,
+                        last_build,
+                        updated_at: SystemTime::now(),
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(function = %name, dir = %dir.display(), "{error}");
+                    FunctionEntry {
+                        name: name.clone(),
+                        dir: dir.clone(),
+                        current: previous.and_then(|p| p.current.clone()),
+                        version,
+                        last_error: Some(error),
+                        last_build,
+                        updated_at: SystemTime::now(),
+                    }
+                }
+            };
+            // A renamed function: its folder's old name goes away.
+            table.retain(|other, e| other == &name || e.dir != dir);
+            let entry = Arc::new(entry);
+            table.insert(name, Arc::clone(&entry));
+            entry
+        })
     }
 }
 

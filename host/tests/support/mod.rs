@@ -113,3 +113,87 @@ pub async fn spin_iterations_for(functions: &Functions, name: &str, target: Dura
     let per_iteration = started.elapsed().as_secs_f64() / probe as f64;
     (target.as_secs_f64() / per_iteration) as u64
 }
+
+/// Replaces `to` with a copy of `from` the way build tools do: write a hidden temporary file
+/// beside it, then rename it over the old one.
+pub fn replace_file(from: &Path, to: &Path) {
+    let name = to.file_name().unwrap().to_string_lossy();
+    let temporary = to.with_file_name(format!(".{name}.tmp"));
+    std::fs::copy(from, &temporary).unwrap();
+    std::fs::rename(&temporary, to).unwrap();
+}
+
+/// What an [`HttpLoad`] saw.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    pub succeeded: u64,
+    pub failed: u64,
+    /// The first few failures: status and body.
+    pub failures: Vec<String>,
+}
+
+/// Clients posting to a function over HTTP in a loop, each waiting for its answer, until
+/// stopped.
+pub struct HttpLoad {
+    stop: tokio::sync::watch::Sender<bool>,
+    clients: Vec<tokio::task::JoinHandle<LoadReport>>,
+}
+
+impl HttpLoad {
+    pub fn start(addr: SocketAddr, function: &str, clients: usize) -> Self {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let url = format!("http://{addr}/api/functions/{function}");
+        let clients = (0..clients)
+            .map(|client| {
+                let url = url.clone();
+                let stopped = stopped.clone();
+                tokio::spawn(async move {
+                    let http = reqwest::Client::new();
+                    let mut report = LoadReport::default();
+                    let mut n = 0u64;
+                    while !*stopped.borrow() {
+                        n += 1;
+                        let body = format!(r#"{{"client":{client},"n":{n}}}"#);
+                        let response = http.post(&url).body(body.clone()).send().await;
+                        let outcome = match response {
+                            Ok(r) if r.status() == 200 => match r.text().await {
+                                Ok(text) if text == body => Ok(()),
+                                Ok(text) => Err(format!("200 with {text:?}, sent {body:?}")),
+                                Err(e) => Err(e.to_string()),
+                            },
+                            Ok(r) => Err(format!(
+                                "{} {}",
+                                r.status(),
+                                r.text().await.unwrap_or_default()
+                            )),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        match outcome {
+                            Ok(()) => report.succeeded += 1,
+                            Err(failure) => {
+                                report.failed += 1;
+                                if report.failures.len() < 5 {
+                                    report.failures.push(failure);
+                                }
+                            }
+                        }
+                    }
+                    report
+                })
+            })
+            .collect();
+        Self { stop, clients }
+    }
+
+    pub async fn stop(self) -> LoadReport {
+        self.stop.send(true).unwrap();
+        let mut total = LoadReport::default();
+        for client in self.clients {
+            let report = client.await.unwrap();
+            total.succeeded += report.succeeded;
+            total.failed += report.failed;
+            total.failures.extend(report.failures);
+        }
+        total
+    }
+}

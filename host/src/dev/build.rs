@@ -1,0 +1,209 @@
+//! [`BuildRunner`]: runs a function's manifest `build`, streaming its output into `tracing`.
+
+use std::{
+    path::PathBuf,
+    process::{ExitStatus, Stdio},
+    time::{Duration, Instant, SystemTime},
+};
+
+use nix::{
+    sys::signal::{Signal, killpg},
+    unistd::Pid,
+};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncRead, BufReader},
+    process::Command,
+};
+
+use crate::{BuildReport, FunctionSpec};
+
+/// Why a build did not produce the function's artifact.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildCommandError {
+    /// The manifest has no `build` section.
+    #[error("{function}: the manifest has no build")]
+    NoBuild {
+        /// The function.
+        function: String,
+    },
+    /// The command could not be started (not installed, not executable, ...).
+    #[error("{function}: cannot run the build command {command:?}: {source}")]
+    Spawn {
+        /// The function.
+        function: String,
+        /// The program.
+        command: String,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The command exited unsuccessfully.
+    #[error("{function}: the build failed ({status}); its output is in the log above")]
+    Failed {
+        /// The function.
+        function: String,
+        /// How it exited.
+        status: ExitStatus,
+    },
+    /// The command ran past the build timeout and was killed.
+    #[error("{function}: the build took longer than {} and was stopped", humantime::format_duration(*after))]
+    TimedOut {
+        /// The function.
+        function: String,
+        /// The timeout.
+        after: Duration,
+    },
+    /// The command succeeded but the artifact is not there.
+    #[error("{function}: the build succeeded but did not write {}", path.display())]
+    NoArtifact {
+        /// The function.
+        function: String,
+        /// Where the manifest says the artifact is.
+        path: PathBuf,
+    },
+}
+
+/// Runs manifest builds: the command with its args in the function folder, with
+/// `WASMFN_FUNCTION` (the name) and `WASMFN_OUTPUT` (the absolute artifact path) in its
+/// environment. Each output line goes to `tracing` (target `wasmfn::build`, prefixed with the
+/// function's name). A command that is missing, fails or hangs only fails its build.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use wasmfn::{FunctionSpec, dev::BuildRunner};
+///
+/// let spec = FunctionSpec::from_dir("functions/hello")?;
+/// let took = BuildRunner::new().with_timeout(Duration::from_secs(120)).run(&spec).await?;
+/// println!("built in {took:?}");
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct BuildRunner {
+    timeout: Duration,
+    wasmfn_binary: Option<PathBuf>,
+}
+
+impl Default for BuildRunner {
+    fn default() -> Self {
+        Self { timeout: Duration::from_secs(600), wasmfn_binary: None }
+    }
+}
+
+impl BuildRunner {
+    /// A runner with a 10 minute build timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How long a build may run before it is killed.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The program a manifest's `command: wasmfn` runs (default: `wasmfn` from `PATH`). The
+    /// CLI sets it to itself.
+    pub fn with_wasmfn_binary(mut self, path: impl Into<PathBuf>) -> Self {
+        self.wasmfn_binary = Some(path.into());
+        self
+    }
+
+    /// Runs the build of `spec` and returns how long it took.
+    pub async fn run(&self, spec: &FunctionSpec) -> Result<Duration, BuildCommandError> {
+        let function = spec.name().to_owned();
+        let Some(build) = &spec.manifest.build else {
+            return Err(BuildCommandError::NoBuild { function });
+        };
+        let program = match (build.command.as_str(), &self.wasmfn_binary) {
+            ("wasmfn", Some(binary)) => binary.clone(),
+            (command, _) => command.into(),
+        };
+        let started = Instant::now();
+        let mut child = Command::new(&program)
+            .args(&build.args)
+            .current_dir(&spec.dir)
+            .env("WASMFN_FUNCTION", &function)
+            .env("WASMFN_OUTPUT", &spec.artifact)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            // Its own process group, so a timeout can stop what the build started too.
+            .process_group(0)
+            .spawn()
+            .map_err(|source| BuildCommandError::Spawn {
+                function: function.clone(),
+                command: build.command.as_str().to_owned(),
+                source,
+            })?;
+        tracing::info!(target: "wasmfn::build", function = %function, "{function} | {} {}", build.command.as_str(), build.args.join(" "));
+        let stdout = forward_lines(function.clone(), child.stdout.take());
+        let stderr = forward_lines(function.clone(), child.stderr.take());
+        let status = match tokio::time::timeout(self.timeout, child.wait()).await {
+            Ok(status) => status.map_err(|source| BuildCommandError::Spawn {
+                function: function.clone(),
+                command: build.command.as_str().to_owned(),
+                source,
+            })?,
+            Err(_) => {
+                if let Some(pid) = child.id() {
+                    let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGKILL);
+                }
+                // Reap it, so no zombie is left behind.
+                let _ = child.kill().await;
+                return Err(BuildCommandError::TimedOut { function, after: self.timeout });
+            }
+        };
+        // The output may still be draining; its pipes close when the process is gone, unless
+        // a grandchild holds them open, hence the bound.
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            let _ = tokio::join!(stdout, stderr);
+        })
+        .await;
+        if !status.success() {
+            return Err(BuildCommandError::Failed { function, status });
+        }
+        if !spec.artifact.is_file() {
+            return Err(BuildCommandError::NoArtifact { function, path: spec.artifact.clone() });
+        }
+        Ok(started.elapsed())
+    }
+
+    /// Runs the build of `spec` and reports it the way the registry records builds.
+    pub async fn report(&self, spec: &FunctionSpec) -> BuildReport {
+        let started = Instant::now();
+        let result = self.run(spec).await;
+        BuildReport {
+            error: result.err().map(|e| e.to_string()),
+            duration: started.elapsed(),
+            finished_at: SystemTime::now(),
+        }
+    }
+}
+
+/// Why a function needs building before it can serve its current sources, if it does.
+pub fn stale_reason(spec: &FunctionSpec) -> Option<&'static str> {
+    spec.manifest.build.as_ref()?;
+    let Ok(built) = std::fs::metadata(&spec.artifact).and_then(|m| m.modified()) else {
+        return Some("no artifact yet");
+    };
+    let newer = spec.source_files().into_iter().any(|file| {
+        std::fs::metadata(file).and_then(|m| m.modified()).is_ok_and(|changed| changed > built)
+    });
+    newer.then_some("sources changed since the last build")
+}
+
+fn forward_lines(
+    function: String,
+    pipe: Option<impl AsyncRead + Unpin + Send + 'static>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(pipe) = pipe else { return };
+        let mut lines = BufReader::new(pipe).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            tracing::info!(target: "wasmfn::build", function = %function, "{function} | {line}");
+        }
+    })
+}
