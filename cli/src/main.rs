@@ -1,14 +1,25 @@
-//! `wasmfn`: build, check and run wasmfn functions.
+//! `wasmfn`: create, build, check, run and call wasmfn functions.
 
 mod commands;
+mod style;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
+use wasmfn::Mode;
 
 /// Run user functions as sandboxed WebAssembly plugins.
+///
+/// A functions directory holds one folder per function, each with a manifest.yaml.
 #[derive(Parser)]
-#[command(name = "wasmfn", version, about, propagate_version = true)]
+#[command(
+    name = "wasmfn",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Exit status: 0 on success; 1 when a function call, build or manifest \
+                  failed; 2 for a usage error.\nLogs: WASMFN_LOG (e.g. WASMFN_LOG=debug)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -16,77 +27,154 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Validate every manifest under a functions directory; print errors as file:line.
-    Check {
-        /// The functions directory (each subfolder with a manifest.yaml is a function).
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+    /// Serve functions with rebuilds and hot reload (development).
+    ///
+    /// Builds what is missing or stale, rebuilds a function when its `build.watch` sources
+    /// change, and reloads an artifact when it changes, without a restart. A failed build or
+    /// a broken artifact keeps the old version serving.
+    Dev {
+        #[command(flatten)]
+        server: ServerArgs,
     },
-    /// Run the `build` of functions' manifests.
+    /// Serve prebuilt functions (production: no builds, no watchers).
+    Serve {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Run the `build` of functions' manifests, in parallel.
     Build {
         /// The functions directory.
         #[arg(long, short, default_value = ".")]
         dir: PathBuf,
+        /// How many builds run at once (default: the number of cores).
+        #[arg(long, short)]
+        jobs: Option<usize>,
         /// The functions to build (default: all).
         names: Vec<String>,
     },
-    /// Build the Rust guest crate in a folder to wasm, with whichever toolchain works here
-    /// (rustup with the wasm target, else Debian's Rust). Used in manifests as
+    /// Create a function folder from a template.
+    New {
+        /// The function's name (lowercase letters, digits and dashes).
+        name: String,
+        /// What to write it in.
+        #[arg(long, short, value_enum, default_value = "rust")]
+        template: commands::new::Template,
+        /// The functions directory to create it in.
+        #[arg(long, short, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Call a function and print its JSON output or error.
+    ///
+    /// On a running server with --url, else in-process from --dir.
+    Invoke {
+        /// The function's name.
+        name: String,
+        /// The input, as JSON.
+        #[arg(default_value = "null")]
+        input: String,
+        /// A running server's base URL, e.g. http://127.0.0.1:8080.
+        #[arg(long, short, env = "WASMFN_URL")]
+        url: Option<String>,
+        /// The functions directory (in-process calls).
+        #[arg(long, short, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Validate every manifest; print errors as file:line:column.
+    Check {
+        /// The functions directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Build a Rust guest crate to wasm with whichever toolchain works here.
+    ///
+    /// Tries rustup with the wasm target, else Debian's Rust. Manifests use it as
     /// `command: wasmfn` / `args: [build-rust]`.
     BuildRust {
         /// The crate's folder.
         #[arg(default_value = ".")]
         dir: PathBuf,
-    },
-    /// Serve the functions of a directory over HTTP (prod mode: prebuilt artifacts only).
-    Serve {
-        /// The functions directory.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
-        /// The address to listen on.
-        #[arg(long, short, default_value = "127.0.0.1:8080", env = "WASMFN_ADDR")]
-        addr: SocketAddr,
-        /// The largest request body accepted, in bytes.
-        #[arg(long, default_value_t = 2 * 1024 * 1024)]
-        body_limit: usize,
-    },
-    /// Call a function in-process and print its JSON output.
-    Invoke {
-        /// The functions directory.
-        #[arg(long, short, default_value = ".")]
-        dir: PathBuf,
-        /// The function's name.
-        name: String,
-        /// The input, as JSON (default: null).
-        #[arg(default_value = "null")]
-        input: String,
+        /// Copy the .wasm here (relative to the crate's folder). `wasmfn build` and
+        /// `wasmfn dev` pass the manifest's build.output.
+        #[arg(long, short, env = "WASMFN_OUTPUT")]
+        output: Option<PathBuf>,
     },
     /// Print the JSON Schema of manifest.yaml.
     Schema,
+}
+
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// The functions directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// The address to listen on.
+    #[arg(long, short, default_value = "127.0.0.1:8080", env = "WASMFN_ADDR")]
+    addr: SocketAddr,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 2 * 1024 * 1024)]
+    body_limit: usize,
+}
+
+impl ServerArgs {
+    fn run(&self, mode: Mode) -> anyhow::Result<ExitCode> {
+        commands::serve::run(commands::serve::ServeArgs {
+            dir: &self.dir,
+            addr: self.addr,
+            body_limit: self.body_limit,
+            mode,
+        })
+    }
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WASMFN_LOG")
-                .unwrap_or_else(|_| "warn,wasmfn::guest=info".into()),
+                // The registry's and dev mode's own logs are shown as status lines instead.
+                .unwrap_or_else(|_| {
+                    "warn,wasmfn::registry=off,wasmfn::dev=off,wasmfn::guest=info,wasmfn::build=info"
+                        .into()
+                }),
         )
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let result = match cli.command {
+        Command::Dev { server } => server.run(Mode::Dev),
+        Command::Serve { server } => server.run(Mode::Serve),
+        Command::Build { dir, jobs, names } => {
+            commands::build::run(&dir, &names, jobs.unwrap_or(cores))
+        }
+        Command::New { name, template, dir } => commands::new::run(&dir, &name, template),
+        Command::Invoke { name, input, url, dir } => {
+            commands::invoke::run(&dir, url.as_deref(), &name, &input)
+        }
         Command::Check { dir } => commands::check::run(&dir),
-        Command::Build { dir, names } => commands::build::run(&dir, &names),
-        Command::BuildRust { dir } => commands::build::rust(&dir),
-        Command::Serve { dir, addr, body_limit } => commands::serve::run(&dir, addr, body_limit),
-        Command::Invoke { dir, name, input } => commands::invoke::run(&dir, &name, &input),
+        Command::BuildRust { dir, output } => commands::build::rust(&dir, output),
         Command::Schema => {
             print!("{}", wasmfn_schema::manifest::json_schema::manifest_schema_json());
             Ok(ExitCode::SUCCESS)
         }
     };
     result.unwrap_or_else(|err| {
-        eprintln!("error: {err:#}");
+        let error = style::ERROR;
+        anstream::eprintln!("{error}error:{error:#} {}", describe(&err));
         ExitCode::FAILURE
     })
+}
+
+/// The error and its causes, skipping a cause whose text the message already includes (our
+/// library errors name their source in their own message).
+fn describe(err: &anyhow::Error) -> String {
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message = format!("{message}: {cause}");
+        }
+    }
+    message
 }

@@ -50,9 +50,11 @@ pub struct FunctionSpec {
 }
 
 impl FunctionSpec {
-    /// Reads the function in `dir`.
+    /// Reads the function in `dir` (made absolute, so it compares equal to the paths file
+    /// watchers report).
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self, DiscoveryError> {
-        let dir = dir.as_ref().to_path_buf();
+        let dir = dir.as_ref();
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let manifest_path = dir.join(MANIFEST_FILE);
         if !manifest_path.is_file() {
             return Err(DiscoveryError::NoManifest { dir });
@@ -138,6 +140,7 @@ pub type Discovered = (PathBuf, Result<FunctionSpec, DiscoveryError>);
 /// by folder name. A folder whose manifest is bad comes with its error, so one bad function
 /// never hides the others.
 pub fn discover(root: impl AsRef<Path>) -> std::io::Result<Vec<Discovered>> {
+    let root = std::fs::canonicalize(root)?;
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.join(MANIFEST_FILE).is_file())

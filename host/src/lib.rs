@@ -22,7 +22,8 @@
 //!
 //! Data flows one way through the modules: [`discovery`] (folders to specs) → [`registry`]
 //! (names to loaded functions) → [`runtime`] (compiled modules, instance pools, limits) →
-//! [`service`] (tower) → [`router`] (axum).
+//! [`service`] (tower) → [`router`] (axum). In dev mode, [`dev`] rebuilds and reloads
+//! functions as their files change.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "dev")]
@@ -50,3 +51,7 @@ pub use wasmfn_schema as schema;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/embedding.md")]
 struct EmbeddingGuide;
+
+#[cfg(all(doctest, feature = "dev"))]
+#[doc = include_str!("../../docs/dev-mode.md")]
+struct DevModeGuide;

@@ -1,15 +1,21 @@
-//! `wasmfn build` (a manifest's build command) and `wasmfn build-rust` (a Rust guest crate).
+//! `wasmfn build` (manifests' build commands, in parallel) and `wasmfn build-rust` (a Rust
+//! guest crate).
 
 use std::{
-    path::Path,
-    process::{Command, ExitCode},
+    path::{Path, PathBuf},
+    process::ExitCode,
+    sync::Arc,
     time::Instant,
 };
 
-use anyhow::{Context, bail};
-use wasmfn::toolchain::RustGuestBuild;
+use anstream::println;
+use anyhow::Context;
+use tokio::{sync::Semaphore, task::JoinSet};
+use wasmfn::{dev::BuildRunner, toolchain::RustGuestBuild};
 
-pub(crate) fn run(dir: &Path, names: &[String]) -> anyhow::Result<ExitCode> {
+use crate::style::{ERROR, OK, WORKING, status};
+
+pub(crate) fn run(dir: &Path, names: &[String], jobs: usize) -> anyhow::Result<ExitCode> {
     let specs = match names {
         [] => wasmfn::discover(dir)
             .with_context(|| format!("cannot read {}", dir.display()))?
@@ -18,49 +24,69 @@ pub(crate) fn run(dir: &Path, names: &[String]) -> anyhow::Result<ExitCode> {
             .collect::<Result<Vec<_>, _>>()?,
         names => names.iter().map(|n| super::find_function(dir, n)).collect::<Result<_, _>>()?,
     };
-    let mut failed = Vec::new();
-    for spec in &specs {
-        let Some(build) = &spec.manifest.build else {
-            println!("skip  {} (no build)", spec.name());
-            continue;
-        };
-        let started = Instant::now();
-        // `wasmfn` in a manifest means this very binary, installed or not.
-        let program = match build.command.as_str() {
-            "wasmfn" => std::env::current_exe().context("cannot locate the wasmfn binary")?,
-            other => other.into(),
-        };
-        let status =
-            Command::new(&program).args(&build.args).current_dir(&spec.dir).status().with_context(
-                || format!("{}: cannot run {:?}", spec.name(), build.command.as_str()),
-            )?;
-        if status.success() && spec.artifact.is_file() {
-            println!(
-                "built {} in {:.1?} -> {}",
-                spec.name(),
-                started.elapsed(),
-                spec.artifact.display()
-            );
-        } else if status.success() {
-            println!(
-                "error {}: the build succeeded but {} does not exist",
-                spec.name(),
-                spec.artifact.display()
-            );
-            failed.push(spec.name().to_owned());
-        } else {
-            println!("error {}: build failed ({status})", spec.name());
-            failed.push(spec.name().to_owned());
+    let (to_build, skipped): (Vec<_>, Vec<_>) =
+        specs.into_iter().partition(|s| s.manifest.build.is_some());
+    for spec in &skipped {
+        println!("{} {} (no build)", status(crate::style::DIM, "skip"), spec.name());
+    }
+    let runner = BuildRunner::new().with_wasmfn_binary(super::wasmfn_binary()?);
+    let total = to_build.len();
+    let started = Instant::now();
+    let failed = tokio::runtime::Runtime::new()?.block_on(async move {
+        let slots = Arc::new(Semaphore::new(jobs.max(1)));
+        let mut builds = JoinSet::new();
+        for spec in to_build {
+            let (runner, slots) = (runner.clone(), Arc::clone(&slots));
+            builds.spawn(async move {
+                let _slot = slots.acquire_owned().await;
+                println!("{} {}", status(WORKING, "building"), spec.name());
+                let result = runner.run(&spec).await;
+                (spec, result)
+            });
         }
+        let mut failed = Vec::new();
+        let mut done = 0;
+        while let Some(joined) = builds.join_next().await {
+            let (spec, result) = joined.expect("a build task never panics");
+            done += 1;
+            let progress = format!("[{done}/{total}]");
+            match result {
+                Ok(took) => println!(
+                    "{} {} in {took:.1?} -> {} {progress}",
+                    status(OK, "built"),
+                    spec.name(),
+                    spec.artifact.display()
+                ),
+                Err(error) => {
+                    println!("{} {error} {progress}", status(ERROR, "error"));
+                    failed.push(spec.name().to_owned());
+                }
+            }
+        }
+        failed
+    });
+    if failed.is_empty() {
+        if total > 1 {
+            println!("{} {total} functions in {:.1?}", status(OK, "finished"), started.elapsed());
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "{} {} of {total} builds: {}",
+            status(ERROR, "failed"),
+            failed.len(),
+            failed.join(", ")
+        );
+        Ok(ExitCode::FAILURE)
     }
-    if !failed.is_empty() {
-        bail!("{} of {} builds failed: {}", failed.len(), specs.len(), failed.join(", "));
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn rust(dir: &Path) -> anyhow::Result<ExitCode> {
-    let wasm = RustGuestBuild::new(dir).run()?;
+pub(crate) fn rust(dir: &Path, output: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let mut build = RustGuestBuild::new(dir);
+    if let Some(output) = output {
+        build = build.with_output(output);
+    }
+    let wasm = build.run()?;
     eprintln!("wasm: {}", wasm.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -3,9 +3,10 @@
 pub(crate) mod build;
 pub(crate) mod check;
 pub(crate) mod invoke;
+pub(crate) mod new;
 pub(crate) mod serve;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use wasmfn::FunctionSpec;
@@ -23,4 +24,9 @@ fn find_function(dir: &Path, name: &str) -> anyhow::Result<FunctionSpec> {
         }
     }
     bail!("no function named {name:?} in {} (found: {})", dir.display(), known.join(", "))
+}
+
+/// This binary: what a manifest's `command: wasmfn` runs, installed or not.
+fn wasmfn_binary() -> anyhow::Result<PathBuf> {
+    std::env::current_exe().context("cannot locate the wasmfn binary")
 }

@@ -1,27 +1,67 @@
-//! `wasmfn serve`: serve a functions directory over HTTP (prod mode: prebuilt artifacts only,
-//! no builds, no watchers).
+//! `wasmfn serve` (prod: prebuilt artifacts only, no builds, no watchers) and `wasmfn dev`
+//! (builds, watchers, hot reload), which share everything but the mode.
 
 use std::{net::SocketAddr, path::Path, process::ExitCode};
 
+use anstream::eprintln;
 use anyhow::Context;
-use wasmfn::{FunctionStatus, Functions};
+use wasmfn::{
+    FunctionStatus, Functions, Mode,
+    dev::{DevEvent, DevOptions},
+};
 
-pub(crate) fn run(dir: &Path, addr: SocketAddr, body_limit: usize) -> anyhow::Result<ExitCode> {
+use crate::style::{DIM, ERROR, OK, WARN, WORKING, status};
+
+pub(crate) struct ServeArgs<'a> {
+    pub(crate) dir: &'a Path,
+    pub(crate) addr: SocketAddr,
+    pub(crate) body_limit: usize,
+    pub(crate) mode: Mode,
+}
+
+pub(crate) fn run(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let functions = Functions::builder().with_dir(dir).with_body_limit(body_limit).build()?;
+        let mut builder = Functions::builder().with_dir(args.dir).with_body_limit(args.body_limit);
+        if args.mode == Mode::Dev {
+            let builder_options = DevOptions::default();
+            let runner = builder_options.builder.with_wasmfn_binary(super::wasmfn_binary()?);
+            builder = builder
+                .with_mode(Mode::Dev)
+                .with_dev_options(DevOptions { builder: runner, ..builder_options });
+        }
+        let functions = builder.build()?;
         for info in functions.registry().list() {
             match (&info.status, &info.last_error) {
-                (FunctionStatus::Ready, _) => eprintln!("ready    {}", info.name),
-                (FunctionStatus::Disabled, error) => {
-                    eprintln!("disabled {}: {}", info.name, error.as_deref().unwrap_or("?"))
-                }
+                (FunctionStatus::Ready, _) => eprintln!("{} {}", status(OK, "ready"), info.name),
+                (FunctionStatus::Disabled, error) => eprintln!(
+                    "{} {}: {}",
+                    status(WARN, "disabled"),
+                    info.name,
+                    error.as_deref().unwrap_or("not loaded")
+                ),
             }
         }
-        let listener = tokio::net::TcpListener::bind(addr)
+        if let Some(dev) = functions.dev() {
+            let mut events = dev.subscribe();
+            let registry = std::sync::Arc::clone(functions.registry());
+            tokio::spawn(async move {
+                while let Ok(event) = events.recv().await {
+                    let serving = |f: &str| registry.get(f).is_some_and(|e| e.current().is_some());
+                    print_event(&event, serving);
+                }
+            });
+        }
+        let listener = tokio::net::TcpListener::bind(args.addr)
             .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        eprintln!("serving {} on http://{}", dir.display(), listener.local_addr()?);
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let mode = if args.mode == Mode::Dev { "dev" } else { "serve" };
+        eprintln!(
+            "{} {} on http://{} {DIM}({mode} mode){DIM:#}",
+            status(OK, "serving"),
+            args.dir.display(),
+            listener.local_addr()?,
+        );
         axum::serve(listener, functions.router())
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -29,4 +69,32 @@ pub(crate) fn run(dir: &Path, addr: SocketAddr, body_limit: usize) -> anyhow::Re
             .await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+fn print_event(event: &DevEvent, serving: impl Fn(&str) -> bool) {
+    match event {
+        DevEvent::BuildStarted { function, reason } => {
+            eprintln!("{} {function} ({reason})", status(WORKING, "building"))
+        }
+        DevEvent::BuildFinished { function, report } => match &report.error {
+            None => eprintln!("{} {function} in {:.1?}", status(OK, "built"), report.duration),
+            Some(error) => {
+                let old =
+                    if serving(function) { " (the previous version keeps serving)" } else { "" };
+                eprintln!("{} {error}{old}", status(ERROR, "failed"))
+            }
+        },
+        DevEvent::Loaded { function, version: 1 } => {
+            eprintln!("{} {function}", status(OK, "loaded"))
+        }
+        DevEvent::Loaded { function, version } => {
+            eprintln!("{} {function} (version {version})", status(OK, "reloaded"))
+        }
+        DevEvent::LoadFailed { function, error } => {
+            let old = if serving(function) { " (the previous version keeps serving)" } else { "" };
+            eprintln!("{} {error}{old}", status(ERROR, "error"))
+        }
+        DevEvent::Removed { function } => eprintln!("{} {function}", status(WARN, "removed")),
+        _ => {}
+    }
 }

@@ -14,6 +14,7 @@ use tokio::{
     io::{AsyncBufReadExt, AsyncRead, BufReader},
     process::Command,
 };
+use tracing::Instrument;
 
 use crate::{BuildReport, FunctionSpec};
 
@@ -66,8 +67,8 @@ pub enum BuildCommandError {
 
 /// Runs manifest builds: the command with its args in the function folder, with
 /// `WASMFN_FUNCTION` (the name) and `WASMFN_OUTPUT` (the absolute artifact path) in its
-/// environment. Each output line goes to `tracing` (target `wasmfn::build`, prefixed with the
-/// function's name). A command that is missing, fails or hangs only fails its build.
+/// environment. Each output line goes to `tracing` (target `wasmfn::build`, in a `build`
+/// span carrying the function's name). A command that is missing, fails or hangs only fails its build.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -125,7 +126,11 @@ impl BuildRunner {
             .args(&build.args)
             .current_dir(&spec.dir)
             .env("WASMFN_FUNCTION", &function)
-            .env("WASMFN_OUTPUT", &spec.artifact)
+            // Absolute: the command runs in the function folder, not where the host runs.
+            .env(
+                "WASMFN_OUTPUT",
+                std::path::absolute(&spec.artifact).unwrap_or(spec.artifact.clone()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -138,9 +143,10 @@ impl BuildRunner {
                 command: build.command.as_str().to_owned(),
                 source,
             })?;
-        tracing::info!(target: "wasmfn::build", function = %function, "{function} | {} {}", build.command.as_str(), build.args.join(" "));
-        let stdout = forward_lines(function.clone(), child.stdout.take());
-        let stderr = forward_lines(function.clone(), child.stderr.take());
+        let span = tracing::info_span!(target: "wasmfn::build", "build", function = %function);
+        tracing::info!(target: "wasmfn::build", parent: &span, "{} {}", build.command.as_str(), build.args.join(" "));
+        let stdout = forward_lines(span.clone(), child.stdout.take());
+        let stderr = forward_lines(span, child.stderr.take());
         let status = match tokio::time::timeout(self.timeout, child.wait()).await {
             Ok(status) => status.map_err(|source| BuildCommandError::Spawn {
                 function: function.clone(),
@@ -195,15 +201,19 @@ pub fn stale_reason(spec: &FunctionSpec) -> Option<&'static str> {
     newer.then_some("sources changed since the last build")
 }
 
+/// Logs each line of `pipe` in the build's span (`build{function=...}: line`).
 fn forward_lines(
-    function: String,
+    span: tracing::Span,
     pipe: Option<impl AsyncRead + Unpin + Send + 'static>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let Some(pipe) = pipe else { return };
-        let mut lines = BufReader::new(pipe).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            tracing::info!(target: "wasmfn::build", function = %function, "{function} | {line}");
+    tokio::spawn(
+        async move {
+            let Some(pipe) = pipe else { return };
+            let mut lines = BufReader::new(pipe).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                tracing::info!(target: "wasmfn::build", "{line}");
+            }
         }
-    })
+        .instrument(span),
+    )
 }

@@ -122,6 +122,8 @@ pub enum DevError {
 #[derive(Clone, Debug)]
 pub struct DevServer {
     events: broadcast::Sender<DevEvent>,
+    /// Subscribed at start, for the first subscriber: it sees the builds started on start.
+    first: Arc<std::sync::Mutex<Option<broadcast::Receiver<DevEvent>>>>,
     stop: Arc<signal::Sender<bool>>,
 }
 
@@ -136,10 +138,13 @@ impl DevServer {
     ) -> Result<Self, DevError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| DevError::NoRuntime)?;
         let root = root.into();
+        // Absolute, like the paths the watcher reports and the folders discovery returns.
+        let root = std::fs::canonicalize(&root)
+            .map_err(|e| DevError::Watch { dir: root, source: notify::Error::io(e) })?;
         // Watch before the first scan, so nothing changing in between is missed.
         let watcher = RootWatcher::new(&root)
             .map_err(|source| DevError::Watch { dir: root.clone(), source })?;
-        let (events, _) = broadcast::channel(1024);
+        let (events, first) = broadcast::channel(1024);
         let (stop, stopped) = signal::channel(false);
         let (finished_tx, finished) = mpsc::unbounded_channel();
         let mut dev = DevLoop {
@@ -159,12 +164,18 @@ impl DevServer {
         // version already loaded.
         dev.scan();
         runtime.spawn(dev.run(watcher, finished, stopped));
-        Ok(Self { events, stop: Arc::new(stop) })
+        Ok(Self {
+            events,
+            first: Arc::new(std::sync::Mutex::new(Some(first))),
+            stop: Arc::new(stop),
+        })
     }
 
-    /// A stream of what dev mode does from now on.
+    /// A stream of what dev mode does: from its start for the first subscriber (so it sees
+    /// the builds started on start), from now on for later ones.
     pub fn subscribe(&self) -> broadcast::Receiver<DevEvent> {
-        self.events.subscribe()
+        let first = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
+        first.unwrap_or_else(|| self.events.subscribe())
     }
 
     /// Stops watching; builds in progress are killed.
@@ -260,6 +271,7 @@ impl DevLoop {
         }
         for path in &event.paths {
             let Some((dir, kind)) = classify(&self.root, &self.specs, path) else { continue };
+            tracing::debug!(path = %path.display(), ?kind, event = ?event.kind, "change");
             let delay = match kind {
                 ChangeKind::Artifact => self.options.artifact_debounce,
                 ChangeKind::Folder | ChangeKind::Source => self.options.source_debounce,

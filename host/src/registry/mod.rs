@@ -76,7 +76,8 @@ impl FunctionRegistry {
     /// failure the error is recorded on the entry and returned; a version already serving
     /// keeps serving.
     pub fn load_from_dir(&self, dir: impl AsRef<Path>) -> Result<Arc<FunctionEntry>, String> {
-        let dir = dir.as_ref().to_path_buf();
+        let dir = dir.as_ref();
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let spec = FunctionSpec::from_dir(&dir);
         outcome(self.load_or_disable(dir, spec))
     }

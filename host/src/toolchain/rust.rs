@@ -49,6 +49,17 @@ pub enum BuildError {
         /// cargo's exit status.
         status: std::process::ExitStatus,
     },
+    /// The `.wasm` could not be copied to the requested output.
+    #[error("cannot copy {} to {}: {source}", from.display(), to.display())]
+    Copy {
+        /// What cargo built.
+        from: PathBuf,
+        /// Where it was to go.
+        to: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
     /// cargo succeeded but produced no `.wasm` (the crate is not a `cdylib`).
     #[error(
         "building {} produced no .wasm: add `[lib] crate-type = [\"cdylib\"]` to its Cargo.toml",
@@ -65,6 +76,7 @@ pub enum BuildError {
 pub struct RustGuestBuild {
     crate_dir: PathBuf,
     target_dir: Option<PathBuf>,
+    output: Option<PathBuf>,
     search: ToolchainSearch,
     quiet: bool,
 }
@@ -75,6 +87,7 @@ impl RustGuestBuild {
         Self {
             crate_dir: crate_dir.into(),
             target_dir: None,
+            output: None,
             search: ToolchainSearch::default(),
             quiet: false,
         }
@@ -84,6 +97,13 @@ impl RustGuestBuild {
     /// share their compiled dependencies, std included).
     pub fn with_target_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.target_dir = Some(dir.into());
+        self
+    }
+
+    /// Copies the built `.wasm` to `path` (a manifest's `build.output`, say), replacing it in
+    /// one step (written beside it, then renamed), so a watcher never sees half a file.
+    pub fn with_output(mut self, path: impl Into<PathBuf>) -> Self {
+        self.output = Some(path.into());
         self
     }
 
@@ -106,8 +126,8 @@ impl RustGuestBuild {
             .map_err(|tried| BuildError::NoToolchain { crate_dir: self.crate_dir.clone(), tried })
     }
 
-    /// Builds the crate and returns the path of its `.wasm`. cargo's progress and diagnostics
-    /// go to stderr.
+    /// Builds the crate and returns the path of its `.wasm` (the output, when one is set).
+    /// cargo's progress and diagnostics go to stderr.
     pub fn run(&self) -> Result<PathBuf, BuildError> {
         let toolchain = self.toolchain()?;
         let mut cargo = cargo_command(&toolchain);
@@ -136,8 +156,29 @@ impl RustGuestBuild {
         if !status.success() {
             return Err(BuildError::Failed { crate_dir: self.crate_dir.clone(), status });
         }
-        wasm.ok_or_else(|| BuildError::NoArtifact { crate_dir: self.crate_dir.clone() })
+        let wasm =
+            wasm.ok_or_else(|| BuildError::NoArtifact { crate_dir: self.crate_dir.clone() })?;
+        match &self.output {
+            Some(output) if *output != wasm => {
+                let output = self.crate_dir.join(output);
+                replace_file(&wasm, &output).map_err(|source| BuildError::Copy {
+                    from: wasm,
+                    to: output.clone(),
+                    source,
+                })?;
+                Ok(output)
+            }
+            _ => Ok(wasm),
+        }
     }
+}
+
+/// Copies `from` over `to` through a hidden file beside `to` and a rename.
+fn replace_file(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    let name = to.file_name().unwrap_or_default().to_string_lossy();
+    let partial = to.with_file_name(format!(".{name}.partial"));
+    std::fs::copy(from, &partial)?;
+    std::fs::rename(&partial, to)
 }
 
 fn cargo_command(toolchain: &Toolchain) -> Command {

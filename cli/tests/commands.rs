@@ -1,21 +1,8 @@
 //! The `wasmfn` binary, run as users run it.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
+mod support;
 
-fn wasmfn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmfn")).args(args).output().expect("wasmfn runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use support::{Server, http, repo_root, stdout, wasmfn};
 
 #[test]
 fn builds_and_invokes_hello_rust() {
@@ -63,7 +50,7 @@ fn check_reports_each_bad_manifest_with_file_and_line() {
     let check = wasmfn(&["check", dir.path().to_str().unwrap()]);
     let out = stdout(&check);
     assert_eq!(check.status.code(), Some(1), "{out}");
-    assert!(out.contains("ok    good"), "{out}");
+    assert!(out.contains("ok good"), "{out}");
     assert!(out.contains("typo/manifest.yaml:2:1: timeuot: unknown field"), "{out}");
     assert!(
         out.contains("parsecs/manifest.yaml:2:10: timeout: \"10 parsecs\" is not a duration"),
@@ -94,12 +81,13 @@ fn a_failing_build_command_is_reported() {
 
     let build = wasmfn(&["build", "--dir", dir.path().to_str().unwrap(), "broken"]);
     assert_eq!(build.status.code(), Some(1));
-    assert!(stdout(&build).contains("error broken: build failed"), "{}", stdout(&build));
+    let out = stdout(&build);
+    assert!(out.contains("error broken: the build failed (exit status: 1)"), "{out}");
 
     let build = wasmfn(&["build", "--dir", dir.path().to_str().unwrap(), "missing"]);
     assert_eq!(build.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&build.stderr);
-    assert!(stderr.contains("cannot run \"no-such-compiler-here\""), "{stderr}");
+    let out = stdout(&build);
+    assert!(out.contains("cannot run the build command \"no-such-compiler-here\""), "{out}");
 }
 
 #[test]
@@ -111,64 +99,55 @@ fn schema_prints_the_committed_schema() {
     assert_eq!(stdout(&schema), committed);
 }
 
-/// A raw HTTP/1.1 exchange, so the test needs no client library.
-fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
-    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
-}
-
-/// Kills the child when the test ends, even by a panic.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
-fn serve_answers_over_http() {
-    use std::io::BufRead;
-
+fn serve_answers_over_http_and_invoke_calls_it() {
     let examples = repo_root().join("examples");
     let build = wasmfn(&["build", "--dir", examples.to_str().unwrap(), "hello-rust"]);
     assert!(build.status.success());
 
-    let mut server = KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_wasmfn"))
-            .args(["serve", examples.to_str().unwrap(), "--addr", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    // Read stderr until the address shows, then keep draining it so the server never writes
-    // into a closed pipe.
-    let mut lines = std::io::BufReader::new(server.0.stderr.take().unwrap()).lines();
-    let addr = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| line.split("http://").nth(1).map(|a| a.trim().to_owned()))
-        .expect("serve prints its address");
-    std::thread::spawn(move || lines.for_each(drop));
-
-    let (status, body) = http(&addr, "POST", "/api/functions/hello-rust", r#"{"name":"Ada"}"#);
+    let server = Server::start(&["serve", examples.to_str().unwrap()], &[]);
+    let (status, body) =
+        http(&server.addr, "POST", "/api/functions/hello-rust", r#"{"name":"Ada"}"#);
     assert_eq!((status, body["message"].as_str()), (200, Some("Hello, Ada!")));
-    let (status, body) = http(&addr, "POST", "/api/functions/nope", "{}");
+    let (status, body) = http(&server.addr, "POST", "/api/functions/nope", "{}");
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("function_not_found")));
-    let (status, body) = http(&addr, "GET", "/api/health", "");
+    let (status, body) = http(&server.addr, "GET", "/api/health", "");
     assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+
+    let url = format!("http://{}", server.addr);
+    let call = wasmfn(&["invoke", "--url", &url, "hello-rust", r#"{"name":"Bo"}"#]);
+    assert!(call.status.success(), "{}", String::from_utf8_lossy(&call.stderr));
+    let output: serde_json::Value = serde_json::from_slice(&call.stdout).unwrap();
+    assert_eq!(output["message"], "Hello, Bo!");
+    let failed = wasmfn(&["invoke", "--url", &url, "hello-rust", r#"{"name":""}"#]);
+    assert_eq!(failed.status.code(), Some(1));
+    let body: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
+    assert_eq!(body["error"]["code"], "invalid_input");
+    let unreachable = wasmfn(&["invoke", "--url", "http://127.0.0.1:1", "hello-rust"]);
+    assert_eq!(unreachable.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unreachable.stderr).contains("cannot reach"));
+}
+
+#[test]
+fn new_creates_a_function_that_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let created = wasmfn(&["new", "send-email", "--dir", path]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let manifest = std::fs::read_to_string(dir.path().join("send-email/manifest.yaml")).unwrap();
+    assert!(manifest.contains("name: send-email"), "{manifest}");
+    let cargo_toml = std::fs::read_to_string(dir.path().join("send-email/Cargo.toml")).unwrap();
+    assert!(cargo_toml.contains("name = \"send-email\""), "{cargo_toml}");
+    assert!(cargo_toml.contains(&repo_root().join("pdk/rust").display().to_string()));
+    let check = wasmfn(&["check", path]);
+    assert!(check.status.success(), "{}", stdout(&check));
+
+    let again = wasmfn(&["new", "send-email", "--dir", path]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = wasmfn(&["new", "Send_Email", "--dir", path]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot name a function"));
+    let usage = wasmfn(&["new"]);
+    assert_eq!(usage.status.code(), Some(2), "usage errors exit with 2");
 }

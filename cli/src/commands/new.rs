@@ -1,0 +1,66 @@
+//! `wasmfn new`: a function folder from a template in `templates/`.
+
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use anstream::println;
+use anyhow::{Context, bail};
+use wasmfn_schema::FunctionName;
+
+use crate::style::{OK, status};
+
+/// The templates a new function can start from.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum Template {
+    /// A Rust function on the wasmfn PDK.
+    Rust,
+}
+
+/// A template's files (path, contents), with `my-function` where the name goes.
+fn files(template: Template) -> &'static [(&'static str, &'static str)] {
+    match template {
+        Template::Rust => &[
+            ("Cargo.toml", include_str!("../../../templates/rust/Cargo.toml")),
+            ("manifest.yaml", include_str!("../../../templates/rust/manifest.yaml")),
+            ("src/lib.rs", include_str!("../../../templates/rust/src/lib.rs")),
+        ],
+    }
+}
+
+/// The wasmfn checkout this binary was built from: its PDK and schema are what a new
+/// function refers to.
+fn checkout() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ is in the checkout").to_owned()
+}
+
+pub(crate) fn run(dir: &Path, name: &str, template: Template) -> anyhow::Result<ExitCode> {
+    let name: FunctionName =
+        name.parse().map_err(|e| anyhow::anyhow!("{name:?} cannot name a function: {e}"))?;
+    let folder = dir.join(name.as_str());
+    if folder.exists() {
+        bail!("{} already exists", folder.display());
+    }
+    let checkout = checkout();
+    let pdk = checkout.join("pdk/rust");
+    let schema = checkout.join("schema/manifest.schema.json");
+    for (path, contents) in files(template) {
+        let contents = contents
+            .replace("my-function", name.as_str())
+            .replace("my_function", &name.as_str().replace('-', "_"))
+            // The template's relative paths only hold inside the wasmfn repository.
+            .replace(
+                "path = \"../../pdk/rust\"",
+                &format!("path = {:?}", pdk.display().to_string()),
+            )
+            .replace("../../schema/manifest.schema.json", &schema.display().to_string());
+        let file = folder.join(path);
+        std::fs::create_dir_all(file.parent().expect("files are in the folder"))?;
+        std::fs::write(&file, contents)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    println!("{} {} from the {template:?} template", status(OK, "created"), folder.display());
+    println!("          run it: wasmfn dev {}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,67 @@
+//! `wasmfn dev` end to end: a real server process, a real Rust guest rebuilt by cargo, real
+//! source edits.
+
+mod support;
+
+use std::{path::Path, time::Duration};
+
+use support::{Server, http, repo_root};
+
+/// Writes hello-rust's source into `function` with its greeting format replaced.
+fn set_greeting(function: &Path, format: &str) {
+    let source = std::fs::read_to_string(repo_root().join("examples/hello-rust/src/lib.rs"));
+    let source = source.unwrap();
+    let original = "\"{greeting}, {name}!\"";
+    assert!(source.contains(original), "hello-rust's greeting changed: update this test");
+    let source = source.replace(original, &format!("\"{format}\""));
+    std::fs::write(function.join("src/lib.rs"), source).unwrap();
+}
+
+#[test]
+fn dev_rebuilds_and_reloads_on_a_source_change_and_survives_a_broken_edit() {
+    let functions = tempfile::tempdir().unwrap();
+    let function = functions.path().join("hello-rust");
+    let example = repo_root().join("examples/hello-rust");
+    std::fs::create_dir_all(function.join("src")).unwrap();
+    for file in ["manifest.yaml", "src/lib.rs"] {
+        std::fs::copy(example.join(file), function.join(file)).unwrap();
+    }
+    // The copy lives elsewhere: its path to the PDK must be absolute.
+    let cargo_toml = std::fs::read_to_string(example.join("Cargo.toml")).unwrap().replace(
+        "path = \"../../pdk/rust\"",
+        &format!("path = {:?}", repo_root().join("pdk/rust").display().to_string()),
+    );
+    std::fs::write(function.join("Cargo.toml"), cargo_toml).unwrap();
+
+    // A target dir kept between runs (std is rebuilt for wasm: minutes when cold).
+    let target = repo_root().join("target/e2e-guests");
+    let server = Server::start(
+        &["dev", functions.path().to_str().unwrap()],
+        &[("CARGO_TARGET_DIR", &target)],
+    );
+    let cold_build = Duration::from_secs(20 * 60);
+    let first = server.wait_for("first build", cold_build, || server.message());
+    assert_eq!(first, "Hello, Ada!");
+
+    set_greeting(&function, "{greeting}, {name}!!");
+    let rebuild = Duration::from_secs(5 * 60);
+    server.wait_for("new output", rebuild, || server.message().filter(|m| m == "Hello, Ada!!"));
+
+    // A broken edit: the build fails, the old version keeps answering, the error shows.
+    set_greeting(&function, "{greeting}, {name}!!\" oops \"");
+    let failed = server.wait_for("failed build", rebuild, || {
+        let (_, info) = http(&server.addr, "GET", "/api/functions/hello-rust", "");
+        (info["build"]["status"] == "failed").then_some(info)
+    });
+    assert!(failed["build"]["error"].as_str().unwrap().contains("hello-rust: the build failed"));
+    assert_eq!(server.message().as_deref(), Some("Hello, Ada!!"));
+    let log = server.log();
+    assert!(log.contains("src/lib.rs") && log.contains("failed"), "{log}");
+
+    // Fixed: the new version serves.
+    set_greeting(&function, "{greeting}, {name}?");
+    server.wait_for("recovery", rebuild, || server.message().filter(|m| m == "Hello, Ada?"));
+    let (_, info) = http(&server.addr, "GET", "/api/functions/hello-rust", "");
+    assert_eq!(info["build"]["status"], "succeeded");
+    assert_eq!(info["status"], "ready");
+}

@@ -1,0 +1,114 @@
+//! Shared by the CLI's tests: running the binary, a raw HTTP client, a server process.
+#![allow(dead_code, unreachable_pub)]
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    time::Duration,
+};
+
+pub fn wasmfn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmfn")).args(args).output().expect("wasmfn runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A raw HTTP/1.1 exchange, so the test needs no client library.
+pub fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+}
+
+/// Kills the child when the test ends, even by a panic.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A `wasmfn` server whose stderr lines are collected as they come.
+pub struct Server {
+    _process: KillOnDrop,
+    pub addr: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    pub fn start(args: &[&str], envs: &[(&str, &Path)]) -> Self {
+        use std::io::BufRead;
+        let mut process = KillOnDrop(
+            Command::new(env!("CARGO_BIN_EXE_wasmfn"))
+                .args(args)
+                .args(["--addr", "127.0.0.1:0"])
+                .envs(envs.iter().copied())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let mut lines = std::io::BufReader::new(process.0.stderr.take().unwrap()).lines();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut addr = None;
+        for line in lines.by_ref().map_while(Result::ok) {
+            log.lock().unwrap().push_str(&format!("{line}\n"));
+            if let Some(a) = line.split("http://").nth(1) {
+                addr = Some(a.split_whitespace().next().unwrap().to_owned());
+                break;
+            }
+        }
+        let addr = addr.unwrap_or_else(|| panic!("no address printed:\n{}", log.lock().unwrap()));
+        // Keep draining, so the server never writes into a closed pipe.
+        let sink = std::sync::Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
+        Self { _process: process, addr, log }
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Polls `probe` until it returns `Some`, panicking with the server's log after `patience`.
+    pub fn wait_for<T>(&self, what: &str, patience: Duration, probe: impl Fn() -> Option<T>) -> T {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(found) = probe() {
+                return found;
+            }
+            if started.elapsed() > patience {
+                panic!("no {what} within {patience:?}; server log:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn message(&self) -> Option<String> {
+        let (status, body) =
+            http(&self.addr, "POST", "/api/functions/hello-rust", r#"{"name":"Ada"}"#);
+        (status == 200).then(|| body["message"].as_str().unwrap().to_owned())
+    }
+}
