@@ -4,7 +4,10 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use axum::Router;
 
-use crate::{FunctionRegistry, FunctionService, FunctionsLayer, RuntimeOptions};
+use crate::{
+    FunctionRegistry, FunctionService, FunctionsLayer, RuntimeOptions,
+    triggers::{Scheduler, SecretSource, WebhookVerifier},
+};
 
 /// Why [`FunctionsBuilder::build`] failed.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +65,8 @@ pub enum Mode {
 pub struct Functions {
     registry: Arc<FunctionRegistry>,
     body_limit: usize,
+    webhooks: Arc<WebhookVerifier>,
+    scheduler: Option<Scheduler>,
     #[cfg(feature = "dev")]
     dev: Option<crate::dev::DevServer>,
 }
@@ -85,7 +90,17 @@ impl Functions {
     /// The HTTP API as an axum router with absolute paths (`/api/functions/{name}`, ...):
     /// `merge` it into your app's router.
     pub fn router(&self) -> Router {
-        crate::router::router(Arc::clone(&self.registry), self.body_limit)
+        crate::router::router(
+            Arc::clone(&self.registry),
+            self.body_limit,
+            Arc::clone(&self.webhooks),
+        )
+    }
+
+    /// The scheduler running the functions' cron schedules (when built inside a tokio
+    /// runtime with schedules on).
+    pub fn scheduler(&self) -> Option<&Scheduler> {
+        self.scheduler.as_ref()
     }
 
     /// A layer that serves the HTTP API in front of your app's service.
@@ -108,6 +123,8 @@ pub struct FunctionsBuilder {
     runtime: RuntimeOptions,
     body_limit: usize,
     mode: Mode,
+    schedules: bool,
+    secrets: SecretSource,
     #[cfg(feature = "dev")]
     dev: crate::dev::DevOptions,
 }
@@ -119,6 +136,8 @@ impl Default for FunctionsBuilder {
             runtime: RuntimeOptions::default(),
             body_limit: 2 * 1024 * 1024,
             mode: Mode::default(),
+            schedules: true,
+            secrets: SecretSource::env(),
             #[cfg(feature = "dev")]
             dev: crate::dev::DevOptions::default(),
         }
@@ -152,6 +171,20 @@ impl FunctionsBuilder {
         self
     }
 
+    /// Whether functions' cron schedules run (default: yes, when built inside a tokio
+    /// runtime). Turn them off on all but one replica of an app, or they fire once per replica.
+    pub fn with_schedules(mut self, enabled: bool) -> Self {
+        self.schedules = enabled;
+        self
+    }
+
+    /// Where webhook secrets (the manifests' `secret_env` names) are looked up (default: the
+    /// environment).
+    pub fn with_secrets(mut self, secrets: SecretSource) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
     /// Serve (the default) or dev mode.
     pub fn with_mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
@@ -182,9 +215,20 @@ impl FunctionsBuilder {
             (Mode::Dev, None) => return Err(SetupError::DevWithoutDir),
             (Mode::Dev, Some(dir)) => Some(crate::dev::DevServer::start(&registry, dir, self.dev)?),
         };
+        let runtime = tokio::runtime::Handle::try_current();
+        let scheduler = match (self.schedules, runtime) {
+            (true, Ok(_)) => Some(Scheduler::start(&registry)),
+            (true, Err(_)) => {
+                tracing::debug!("built outside a tokio runtime: schedules do not run");
+                None
+            }
+            (false, _) => None,
+        };
         Ok(Functions {
             registry,
             body_limit: self.body_limit,
+            webhooks: Arc::new(WebhookVerifier::new(self.secrets)),
+            scheduler,
             #[cfg(feature = "dev")]
             dev,
         })

@@ -50,6 +50,10 @@ pub enum Trigger {
     Direct,
     /// `POST /api/functions/{name}`.
     Http,
+    /// A signed request to `POST /api/webhooks/{path}`.
+    Webhook,
+    /// A cron schedule.
+    Schedule,
 }
 
 impl fmt::Display for Trigger {
@@ -57,6 +61,8 @@ impl fmt::Display for Trigger {
         f.write_str(match self {
             Self::Direct => "direct",
             Self::Http => "http",
+            Self::Webhook => "webhook",
+            Self::Schedule => "schedule",
         })
     }
 }

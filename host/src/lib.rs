@@ -37,6 +37,7 @@ pub mod router;
 pub mod runtime;
 pub mod service;
 pub mod toolchain;
+pub mod triggers;
 
 pub use discovery::{DiscoveryError, FunctionSpec, discover};
 pub use functions::{Functions, FunctionsBuilder, Mode, SetupError};

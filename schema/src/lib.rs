@@ -22,7 +22,7 @@ pub mod wire;
 
 #[cfg(feature = "manifest")]
 pub use manifest::{
-    Build, DEFAULT_ARTIFACT, DatabaseAction, DatabaseHook, FunctionName, Hook, Location,
-    MANIFEST_FILE, Manifest, ManifestError, MemoryLimit, NonEmptyString, Runtime, ScheduleHook,
-    Timeout, WebhookHook,
+    Build, CronSchedule, DEFAULT_ARTIFACT, DatabaseAction, DatabaseHook, FunctionName, Hook,
+    Location, MANIFEST_FILE, Manifest, ManifestError, MemoryLimit, NonEmptyString, Runtime,
+    ScheduleHook, Timeout, WebhookHook,
 };

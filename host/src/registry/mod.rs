@@ -27,12 +27,19 @@ use crate::{
 type Table = BTreeMap<String, Arc<FunctionEntry>>;
 
 /// The set of functions, by name. Cheap to share (`Arc` it); every method takes `&self`.
-#[derive(Default)]
 pub struct FunctionRegistry {
     table: ArcSwap<Table>,
     // Serializes writers so two concurrent changes cannot lose each other's update.
     writer: Mutex<()>,
     options: RuntimeOptions,
+    /// Counts changes, for whoever follows them (schedules).
+    changes: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for FunctionRegistry {
+    fn default() -> Self {
+        Self::new(RuntimeOptions::default())
+    }
 }
 
 impl std::fmt::Debug for FunctionRegistry {
@@ -44,7 +51,18 @@ impl std::fmt::Debug for FunctionRegistry {
 impl FunctionRegistry {
     /// An empty registry whose functions run with `options`.
     pub fn new(options: RuntimeOptions) -> Self {
-        Self { table: ArcSwap::default(), writer: Mutex::new(()), options }
+        let (changes, _) = tokio::sync::watch::channel(0);
+        Self { table: ArcSwap::default(), writer: Mutex::new(()), options, changes }
+    }
+
+    /// Wakes up (`changed().await`) after every load, reload or unload.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Every entry, sorted by name.
+    pub fn entries(&self) -> Vec<Arc<FunctionEntry>> {
+        self.table.load().values().cloned().collect()
     }
 
     /// The function called `name`.
@@ -132,6 +150,7 @@ impl FunctionRegistry {
         let mut table = Table::clone(&self.table.load());
         let result = change(&mut table);
         self.table.store(Arc::new(table));
+        self.changes.send_modify(|n| *n += 1);
         result
     }
 

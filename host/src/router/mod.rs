@@ -6,6 +6,7 @@
 //! | `GET /api/functions` | list functions with their status and last error |
 //! | `GET /api/functions/{name}` | one function's status |
 //! | `GET /api/health` | `ok`, or `degraded` when a function is disabled |
+//! | `POST /api/webhooks/{path}` | a signed webhook (see [`triggers::webhook`](crate::triggers::webhook)) |
 //!
 //! Errors are `{ "error": { "code", "message" } }` with the status from
 //! [`InvokeError::status`](crate::InvokeError::status); an oversized body is 413.
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, Path, State, rejection::BytesRejection},
-    http::{StatusCode, header},
+    http::{HeaderMap, Method, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -32,24 +33,33 @@ pub use self::{
 };
 use crate::{
     FunctionRegistry, FunctionService, Invocation, InvokeError, Trigger, registry::FunctionStatus,
+    triggers::WebhookVerifier,
 };
 
 /// The paths the router answers, for [`FunctionsLayer`] to steer by.
-pub(crate) const PATH_PREFIXES: [&str; 2] = ["/api/functions", "/api/health"];
+pub(crate) const PATH_PREFIXES: [&str; 3] = ["/api/functions", "/api/health", "/api/webhooks"];
 
 #[derive(Clone)]
 struct ApiState {
     service: FunctionService,
     registry: Arc<FunctionRegistry>,
+    webhooks: Arc<WebhookVerifier>,
 }
 
-/// The router for `registry`'s functions, accepting request bodies up to `body_limit` bytes.
-pub fn router(registry: Arc<FunctionRegistry>, body_limit: usize) -> Router {
-    let state = ApiState { service: FunctionService::new(Arc::clone(&registry)), registry };
+/// The router for `registry`'s functions, accepting request bodies up to `body_limit` bytes
+/// and checking webhooks with `webhooks`.
+pub fn router(
+    registry: Arc<FunctionRegistry>,
+    body_limit: usize,
+    webhooks: Arc<WebhookVerifier>,
+) -> Router {
+    let service = FunctionService::new(Arc::clone(&registry));
+    let state = ApiState { service, registry, webhooks };
     Router::new()
         .route("/api/functions", get(list))
         .route("/api/functions/{name}", post(call).get(show))
         .route("/api/health", get(health))
+        .route("/api/webhooks/{*path}", post(webhook))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
@@ -71,6 +81,22 @@ async fn call(
         .into());
     }
     let invocation = Invocation::new(name, input).with_trigger(Trigger::Http);
+    let output = state.service.oneshot(invocation).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], output).into_response())
+}
+
+async fn webhook(
+    State(state): State<ApiState>,
+    Path(path): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|rejection| {
+        ApiError::from_body_rejection(&format!("webhook {path}"), rejection)
+    })?;
+    let invocation =
+        state.webhooks.invocation(&state.registry, &path, method.as_str(), &headers, &body)?;
     let output = state.service.oneshot(invocation).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], output).into_response())
 }

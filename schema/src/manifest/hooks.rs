@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::NonEmptyString;
+use super::{CronSchedule, NonEmptyString};
 
 /// An event that runs the function.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -61,7 +61,7 @@ pub struct WebhookHook {
 pub struct ScheduleHook {
     /// A cron expression in UTC, like `*/5 * * * *` (seconds may be given as a sixth, leading
     /// field).
-    pub cron: NonEmptyString,
+    pub cron: CronSchedule,
     /// Whether a run may start while the previous one is still going.
     #[serde(default)]
     pub overlap: bool,

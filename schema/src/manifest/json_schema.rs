@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::{FunctionName, Manifest, MemoryLimit, Timeout};
+use super::{CronSchedule, FunctionName, Manifest, MemoryLimit, Timeout};
 
 /// The manifest's JSON Schema as a JSON value.
 pub fn manifest_schema() -> serde_json::Value {
@@ -52,6 +52,21 @@ impl JsonSchema for Timeout {
             "pattern": r"^\s*([0-9]+\s*(nanos|nsec|ns|usec|us|µs|millis|msec|ms|seconds|second|secs|sec|s|minutes|minute|mins|min|m|hours|hour|hrs|hr|h|days|day|d|weeks|week|w)\s*)+$",
             "description": "A duration with units (ms, s, m, h), greater than zero and at most 1h.",
             "examples": ["500ms", "30s", "2m"]
+        })
+    }
+}
+
+impl JsonSchema for CronSchedule {
+    fn schema_name() -> Cow<'static, str> {
+        "CronSchedule".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": r"^\s*(@[a-z]+|\S+(\s+\S+){4,6})\s*$",
+            "description": "A cron expression in UTC: minute hour day-of-month month day-of-week, optionally with seconds first; or @hourly, @daily, @weekly, @monthly, @yearly.",
+            "examples": ["*/5 * * * *", "0 0 3 * * *", "@daily"]
         })
     }
 }

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 pub use self::{
     error::{Location, ManifestError},
     hooks::{DatabaseAction, DatabaseHook, Hook, ScheduleHook, WebhookHook},
-    values::{FunctionName, MemoryLimit, Timeout},
+    values::{CronSchedule, FunctionName, MemoryLimit, Timeout},
 };
 
 /// The file name wasmfn looks for in each function folder.

@@ -9,7 +9,10 @@ impl Manifest {
     pub fn from_yaml(text: &str, file: impl Into<PathBuf>) -> Result<Self, ManifestError> {
         let file = file.into();
         let deserializer = serde_yaml_ng::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(deserializer).map_err(|e| invalid(file, e))
+        serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let error = invalid(file, e);
+            refine_hook_error(text, &error).unwrap_or(error)
+        })
     }
 
     /// Reads, parses and validates the manifest at `path`.
@@ -55,4 +58,61 @@ fn invalid(
         field,
         message,
     }
+}
+
+/// Hooks are told apart by their `type` field, so serde reads each one whole before choosing
+/// its kind, and an error inside one loses its field and line (`hooks[1]`, at the list's
+/// start). This reads the failing hook again as its own kind, to name the field
+/// (`hooks[1].cron`) and the line it is on.
+fn refine_hook_error(text: &str, error: &ManifestError) -> Option<ManifestError> {
+    use super::hooks::{DatabaseHook, ScheduleHook, WebhookHook};
+
+    let ManifestError::Invalid { location, field: Some(field), .. } = error else { return None };
+    let index: usize = field.strip_prefix("hooks[")?.strip_suffix(']')?.parse().ok()?;
+    let document: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).ok()?;
+    let mut hook = document.get("hooks")?.get(index)?.clone();
+    let kind = hook.get("type")?.as_str()?.to_owned();
+    hook.as_mapping_mut()?.remove("type");
+    let inner = match kind.as_str() {
+        "database" => serde_path_to_error::deserialize::<_, DatabaseHook>(hook).err()?,
+        "webhook" => serde_path_to_error::deserialize::<_, WebhookHook>(hook).err()?,
+        "schedule" => serde_path_to_error::deserialize::<_, ScheduleHook>(hook).err()?,
+        _ => return None,
+    };
+    let key = inner.path().to_string();
+    let message = inner.into_inner().to_string();
+    let message = message.strip_prefix(&format!("{key}: ")).unwrap_or(&message).to_owned();
+    let (line, column) = hook_key_position(text, index, &key).unzip();
+    Some(ManifestError::Invalid {
+        location: Location { file: location.file.clone(), line, column },
+        field: Some(if key == "." { field.clone() } else { format!("{field}.{key}") }),
+        message,
+    })
+}
+
+/// The line and column (1-based) of `key:` inside the `index`-th item of the top-level
+/// `hooks:` block list, or of the item itself when the key is not written there.
+fn hook_key_position(text: &str, index: usize, key: &str) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| l.trim_end() == "hooks:")?;
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let items: Vec<usize> = (start + 1..lines.len())
+        .take_while(|&i| lines[i].trim().is_empty() || indent(lines[i]) > 0)
+        .filter(|&i| lines[i].trim_start().starts_with("- "))
+        .collect();
+    let item_indent = indent(lines[*items.first()?]);
+    let items: Vec<usize> =
+        items.into_iter().filter(|&i| indent(lines[i]) == item_indent).collect();
+    let item = *items.get(index)?;
+    let end = items.get(index + 1).copied().unwrap_or(lines.len());
+    let needle = format!("{key}:");
+    for (i, line) in lines.iter().enumerate().take(end).skip(item) {
+        let body = line.trim_start().trim_start_matches("- ");
+        if body.starts_with(&needle) {
+            let value = line.find(&needle)? + needle.len();
+            let value = value + (line.len() - value - line[value..].trim_start().len());
+            return Some((i + 1, value + 1));
+        }
+    }
+    Some((item + 1, item_indent + 1))
 }

@@ -233,6 +233,65 @@ where
     deserializer.deserialize_any(Visitor(expecting, std::marker::PhantomData))
 }
 
+/// When a scheduled function runs: a cron expression, evaluated in UTC. Five fields
+/// (`minute hour day-of-month month day-of-week`), or six with seconds first; `@hourly`-style
+/// nicknames work too.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use wasmfn_schema::CronSchedule;
+///
+/// let every_5_minutes: CronSchedule = "*/5 * * * *".parse().unwrap();
+/// let next = every_5_minutes.next_after(SystemTime::UNIX_EPOCH).unwrap();
+/// assert_eq!(next, SystemTime::UNIX_EPOCH + Duration::from_secs(300));
+/// assert!("*/5 * * *".parse::<CronSchedule>().is_err());
+/// ```
+#[derive(Clone, Debug)]
+pub struct CronSchedule {
+    text: String,
+    // Boxed: the parsed pattern is large, and hooks are kept in a list of enums.
+    cron: Box<croner::Cron>,
+}
+
+impl CronSchedule {
+    /// The expression as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The first time strictly after `time` the schedule fires (on a whole second), or
+    /// `None` if it never does again.
+    pub fn next_after(&self, time: std::time::SystemTime) -> Option<std::time::SystemTime> {
+        use chrono::{SubsecRound, Timelike};
+        let time = chrono::DateTime::<chrono::Utc>::from(time).trunc_subsecs(0);
+        let next = self.cron.find_next_occurrence(&time, false).ok()?;
+        Some(next.with_nanosecond(0).unwrap_or(next).into())
+    }
+}
+
+impl PartialEq for CronSchedule {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl FromStr for CronSchedule {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let cron = croner::Cron::from_str(s).map_err(|e| {
+            format!("{s:?} is not a cron expression ({e}); write it like \"*/5 * * * *\"")
+        })?;
+        Ok(Self { text: s.to_owned(), cron: Box::new(cron) })
+    }
+}
+
+impl fmt::Display for CronSchedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 macro_rules! scalar_serde {
     ($ty:ty, $expecting:literal) => {
         impl<'de> Deserialize<'de> for $ty {
@@ -252,6 +311,7 @@ macro_rules! scalar_serde {
 scalar_serde!(FunctionName, "a function name like \"send-email\"");
 scalar_serde!(Timeout, "a duration like \"30s\"");
 scalar_serde!(MemoryLimit, "a size like \"256mb\"");
+scalar_serde!(CronSchedule, "a cron expression like \"*/5 * * * *\"");
 
 #[cfg(test)]
 mod tests {

@@ -57,6 +57,19 @@ fn echo(input: Value) -> Result<Value, Error> {
     Ok(input)
 }
 
+/// Spins for the manifest's `config.iterations`, whatever the input, then echoes the input:
+/// a slow function for triggers (schedules, webhooks) whose input the test does not choose.
+#[wasmfn_pdk::function]
+fn slow_echo(input: Value) -> Result<Value, Error> {
+    let iterations: u64 = config::require("iterations")?.parse()?;
+    let mut x = 0u64;
+    for i in 0..iterations {
+        x = black_box(x.wrapping_mul(31).wrapping_add(i));
+    }
+    black_box(x);
+    Ok(input)
+}
+
 /// A plain Extism plugin export (no wasmfn PDK): upper-cases text, fails on empty input with
 /// a plain-text error, as existing Extism plugins do.
 #[extism_pdk::plugin_fn]

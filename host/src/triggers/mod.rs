@@ -1,0 +1,19 @@
+//! Events other than a direct call that run functions, each turned into an [`Invocation`]
+//! and sent through the same [`FunctionService`], so limits, tracing and errors are the
+//! same whatever triggered a call.
+//!
+//! | trigger | manifest | how it arrives |
+//! | --- | --- | --- |
+//! | [`schedule`] | `type: schedule, cron: "*/5 * * * *"` | a [`Scheduler`] task per schedule |
+//! | [`webhook`] | `type: webhook, path: github, secret_env: …` | `POST /api/webhooks/{path}`, HMAC-signed |
+//!
+//! [`Invocation`]: crate::Invocation
+//! [`FunctionService`]: crate::FunctionService
+
+pub mod schedule;
+pub mod webhook;
+
+pub use self::{
+    schedule::{ScheduledRun, Scheduler},
+    webhook::{SecretSource, WebhookVerifier},
+};

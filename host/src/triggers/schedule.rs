@@ -1,0 +1,173 @@
+//! Cron schedules: one tokio task per `type: schedule` hook of each loaded function.
+//!
+//! The [`Scheduler`] follows the registry: when a function is loaded, reloaded or unloaded it
+//! starts the schedules that appeared and stops those that went. A schedule whose function is
+//! only reloaded (same expression) keeps its task, so a reload never fires a run twice or
+//! skips one. Unless the hook says `overlap: true`, a run that comes while the previous one
+//! is still going is skipped (and logged). Times are UTC.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Weak,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, SystemTime},
+};
+
+use bytes::Bytes;
+use tokio::{sync::broadcast, task::JoinHandle};
+use tower::ServiceExt;
+use wasmfn_schema::{CronSchedule, Hook};
+
+use crate::{FunctionRegistry, FunctionService, Invocation, Trigger};
+
+/// One run of a scheduled function, as [`Scheduler::subscribe`] reports it.
+#[derive(Clone, Debug)]
+pub struct ScheduledRun {
+    /// The function.
+    pub function: String,
+    /// The schedule that fired.
+    pub cron: String,
+    /// The time the schedule said (the run starts right after).
+    pub scheduled_at: SystemTime,
+    /// The function's output, or its error.
+    pub result: Result<Bytes, String>,
+}
+
+/// Runs the registry's scheduled functions until stopped, or until the registry is dropped.
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Scheduler {
+    runs: broadcast::Sender<ScheduledRun>,
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+/// A schedule as its task knows it; a task lives while its key is still wanted.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    function: String,
+    cron: String,
+    overlap: bool,
+}
+
+impl Scheduler {
+    /// Starts running the schedules of `registry`'s functions, on the current tokio runtime.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn start(registry: &Arc<FunctionRegistry>) -> Self {
+        let (runs, _) = broadcast::channel(256);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(supervise(
+            Arc::downgrade(registry),
+            registry.subscribe(),
+            stopped,
+            runs.clone(),
+        ));
+        Self { runs, stop: Arc::new(stop) }
+    }
+
+    /// Every run from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<ScheduledRun> {
+        self.runs.subscribe()
+    }
+
+    /// Stops every schedule; runs in progress finish.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn supervise(
+    registry: Weak<FunctionRegistry>,
+    mut changes: tokio::sync::watch::Receiver<u64>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+    runs: broadcast::Sender<ScheduledRun>,
+) {
+    let mut tasks: HashMap<Key, JoinHandle<()>> = HashMap::new();
+    loop {
+        let Some(strong) = registry.upgrade() else { break };
+        let wanted = wanted_schedules(&strong);
+        drop(strong);
+        tasks.retain(|key, task| {
+            let keep = wanted.contains_key(key);
+            if !keep {
+                tracing::info!(function = %key.function, cron = %key.cron, "schedule stopped");
+                task.abort();
+            }
+            keep
+        });
+        for (key, cron) in wanted {
+            if let std::collections::hash_map::Entry::Vacant(slot) = tasks.entry(key) {
+                let key = slot.key().clone();
+                tracing::info!(function = %key.function, cron = %key.cron, "schedule started");
+                slot.insert(tokio::spawn(run_schedule(key, cron, registry.clone(), runs.clone())));
+            }
+        }
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { break },
+            _ = stopped.changed() => break,
+        }
+    }
+    for task in tasks.into_values() {
+        task.abort();
+    }
+}
+
+fn wanted_schedules(registry: &FunctionRegistry) -> HashMap<Key, CronSchedule> {
+    let mut wanted = HashMap::new();
+    for entry in registry.entries() {
+        let Some(function) = entry.current() else { continue };
+        for hook in &function.spec().manifest.hooks {
+            if let Hook::Schedule(schedule) = hook {
+                let key = Key {
+                    function: entry.name().to_owned(),
+                    cron: schedule.cron.as_str().to_owned(),
+                    overlap: schedule.overlap,
+                };
+                wanted.insert(key, schedule.cron.clone());
+            }
+        }
+    }
+    wanted
+}
+
+async fn run_schedule(
+    key: Key,
+    cron: CronSchedule,
+    registry: Weak<FunctionRegistry>,
+    runs: broadcast::Sender<ScheduledRun>,
+) {
+    let running = Arc::new(AtomicBool::new(false));
+    while let Some(at) = cron.next_after(SystemTime::now()) {
+        let wait = at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO);
+        tokio::time::sleep(wait).await;
+        if !key.overlap && running.swap(true, Ordering::AcqRel) {
+            tracing::warn!(function = %key.function, cron = %key.cron, "skipped a run: the previous one is still going");
+            continue;
+        }
+        running.store(true, Ordering::Release);
+        let Some(registry) = registry.upgrade() else { return };
+        let (key, running, runs) = (key.clone(), Arc::clone(&running), runs.clone());
+        tokio::spawn(async move {
+            let input = serde_json::json!({
+                "type": "schedule",
+                "cron": key.cron,
+                "scheduled_at": humantime::format_rfc3339_millis(at).to_string(),
+            });
+            let call = Invocation::json(&key.function, &input).with_trigger(Trigger::Schedule);
+            let result = FunctionService::new(registry).oneshot(call).await;
+            running.store(false, Ordering::Release);
+            if let Err(error) = &result {
+                tracing::error!(function = %key.function, cron = %key.cron, "scheduled run failed: {error}");
+            }
+            let _ = runs.send(ScheduledRun {
+                function: key.function,
+                cron: key.cron,
+                scheduled_at: at,
+                result: result.map_err(|e| e.to_string()),
+            });
+        });
+    }
+}

@@ -1,0 +1,204 @@
+//! Webhooks and schedules with the real testbed guest: real HMAC signatures over a real HTTP
+//! server, real cron firings on the tokio runtime.
+
+mod support;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use support::FunctionsDir;
+use wasmfn::triggers::{SecretSource, webhook::signature_header};
+
+const SECRET: &str = "s3cret";
+
+fn secrets() -> SecretSource {
+    SecretSource::from_fn(|name| (name == "GITHUB_SECRET").then(|| SECRET.to_owned()))
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+struct Webhooks {
+    url: String,
+    client: reqwest::Client,
+}
+
+impl Webhooks {
+    async fn post(&self, path: &str, body: &str, signature: Option<String>) -> (u16, Value) {
+        let mut request =
+            self.client.post(format!("{}/api/webhooks/{path}", self.url)).body(body.to_owned());
+        if let Some(signature) = signature {
+            request = request.header("X-Wasmfn-Signature", signature);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn signed(&self, path: &str, body: &str) -> (u16, Value) {
+        self.post(path, body, Some(signature_header(SECRET.as_bytes(), now(), body.as_bytes())))
+            .await
+    }
+}
+
+async fn start_webhooks(body_limit: usize) -> (FunctionsDir, Webhooks) {
+    let dir = FunctionsDir::new();
+    let hook = "hooks:\n  - type: webhook\n    path: github\n    secret_env: GITHUB_SECRET\n";
+    dir.add_testbed("on-push", &format!("export: echo\n{hook}"));
+    let unset =
+        "hooks:\n  - type: webhook\n    path: stripe/events\n    secret_env: STRIPE_SECRET\n";
+    dir.add_testbed("on-payment", &format!("export: echo\n{unset}"));
+    let functions =
+        dir.builder().with_secrets(secrets()).with_body_limit(body_limit).build().unwrap();
+    let addr = support::serve(functions.router()).await;
+    (dir, Webhooks { url: format!("http://{addr}"), client: reqwest::Client::new() })
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_else(|| panic!("not an error: {body}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_webhook_reaches_its_function_with_method_headers_and_body() {
+    let (_dir, hooks) = start_webhooks(1024 * 1024).await;
+    let (status, input) = hooks.signed("github", r#"{"ref":"main"}"#).await;
+    assert_eq!(status, 200, "{input}");
+    assert_eq!(input["type"], "webhook");
+    assert_eq!(input["path"], "github");
+    assert_eq!(input["method"], "POST");
+    assert_eq!(input["body"], r#"{"ref":"main"}"#);
+    assert_eq!(input["json"], json!({ "ref": "main" }));
+    assert!(input["headers"]["x-wasmfn-signature"].as_str().unwrap().starts_with("t="));
+
+    // Not JSON is fine: the function gets the text.
+    let (status, input) = hooks.signed("github", "a=1&b=2").await;
+    assert_eq!((status, &input["body"], &input["json"]), (200, &json!("a=1&b=2"), &Value::Null));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unsigned_wrongly_signed_stale_and_replayed_webhooks_are_refused() {
+    let (_dir, hooks) = start_webhooks(1024 * 1024).await;
+    let body = r#"{"ref":"main"}"#;
+
+    let (status, error) = hooks.post("github", body, None).await;
+    assert_eq!((status, code(&error)), (401, "unauthorized"));
+    assert!(error["error"]["message"].as_str().unwrap().contains("missing X-Wasmfn-Signature"));
+
+    let wrong_key = signature_header(b"guess", now(), body.as_bytes());
+    let (status, error) = hooks.post("github", body, Some(wrong_key)).await;
+    assert_eq!((status, code(&error)), (401, "unauthorized"));
+
+    let other_body = signature_header(SECRET.as_bytes(), now(), b"{}");
+    assert_eq!(hooks.post("github", body, Some(other_body)).await.0, 401);
+
+    let stale = signature_header(SECRET.as_bytes(), now() - 600, body.as_bytes());
+    let (status, error) = hooks.post("github", body, Some(stale)).await;
+    assert_eq!(status, 401);
+    assert!(error["error"]["message"].as_str().unwrap().contains("window"), "{error}");
+
+    let good = signature_header(SECRET.as_bytes(), now(), body.as_bytes());
+    assert_eq!(hooks.post("github", body, Some(good.clone())).await.0, 200);
+    let (status, error) = hooks.post("github", body, Some(good)).await;
+    assert_eq!(status, 401);
+    assert!(error["error"]["message"].as_str().unwrap().contains("replay"), "{error}");
+
+    // Still serving: a new delivery goes through.
+    assert_eq!(hooks.signed("github", r#"{"ref":"dev"}"#).await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_paths_missing_secrets_and_large_bodies_get_their_status() {
+    let (_dir, hooks) = start_webhooks(1024).await;
+    let (status, error) = hooks.signed("gitlab", "{}").await;
+    assert_eq!((status, code(&error)), (404, "webhook_not_found"));
+    let (status, error) = hooks.signed("stripe/events", "{}").await;
+    assert_eq!((status, code(&error)), (503, "webhook_secret_missing"));
+    assert!(error["error"]["message"].as_str().unwrap().contains("STRIPE_SECRET"), "{error}");
+    let big = format!("\"{}\"", "x".repeat(2048));
+    let (status, error) = hooks.signed("github", &big).await;
+    assert_eq!((status, code(&error)), (413, "payload_too_large"));
+    assert_eq!(hooks.signed("github", "{}").await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_per_second_schedule_fires_every_second() {
+    let dir = FunctionsDir::new();
+    dir.add_testbed(
+        "tick",
+        "export: echo\nhooks:\n  - type: schedule\n    cron: \"* * * * * *\"\n",
+    );
+    let functions = dir.functions();
+    let mut runs = functions.scheduler().unwrap().subscribe();
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let run = tokio::time::timeout(Duration::from_secs(5), runs.recv()).await.unwrap().unwrap();
+        assert_eq!(run.function, "tick");
+        let output: Value = serde_json::from_slice(&run.result.unwrap()).unwrap();
+        assert_eq!(output["type"], "schedule");
+        assert_eq!(output["cron"], "* * * * * *");
+        times.push(run.scheduled_at);
+    }
+    for pair in times.windows(2) {
+        assert_eq!(pair[1].duration_since(pair[0]).unwrap(), Duration::from_secs(1));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_still_going_makes_the_next_one_skip_unless_overlap_is_allowed() {
+    let dir = FunctionsDir::new();
+    dir.add_testbed("probe", "");
+    let probe = dir.functions();
+    let iterations =
+        support::spin_iterations_for(&probe, "probe", Duration::from_millis(2500)).await;
+    let schedule = |overlap: bool| {
+        format!(
+            "export: slow_echo\ntimeout: 10s\nconfig:\n  iterations: \"{iterations}\"\n\
+             hooks:\n  - type: schedule\n    cron: \"* * * * * *\"\n    overlap: {overlap}\n"
+        )
+    };
+    dir.add_testbed("exclusive", &schedule(false));
+    dir.add_testbed("overlapping", &schedule(true));
+    let functions = dir.functions();
+    let mut runs = functions.scheduler().unwrap().subscribe();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    functions.scheduler().unwrap().stop();
+    let mut finished = std::collections::HashMap::<String, Vec<SystemTime>>::new();
+    while let Ok(run) = runs.try_recv() {
+        run.result.as_ref().unwrap();
+        finished.entry(run.function).or_default().push(run.scheduled_at);
+    }
+    let exclusive = &finished["exclusive"];
+    // Each run takes ~2.5 s: the seconds in between were skipped.
+    for pair in exclusive.windows(2) {
+        assert!(pair[1].duration_since(pair[0]).unwrap() >= Duration::from_secs(2), "{finished:?}");
+    }
+    assert!(finished["overlapping"].len() > exclusive.len(), "{finished:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reloading_a_scheduled_function_neither_doubles_nor_drops_its_runs() {
+    let dir = FunctionsDir::new();
+    dir.add_testbed(
+        "tick",
+        "export: echo\nhooks:\n  - type: schedule\n    cron: \"* * * * * *\"\n",
+    );
+    let functions = dir.functions();
+    let mut runs = functions.scheduler().unwrap().subscribe();
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_millis(3500) {
+        functions.registry().reload("tick").unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let mut times = Vec::new();
+    while let Ok(run) = runs.try_recv() {
+        run.result.unwrap();
+        times.push(run.scheduled_at);
+    }
+    let mut distinct = times.clone();
+    distinct.dedup();
+    assert_eq!(distinct, times, "a second fired twice");
+    assert!((3..=4).contains(&times.len()), "{times:?}");
+    for pair in times.windows(2) {
+        assert_eq!(pair[1].duration_since(pair[0]).unwrap(), Duration::from_secs(1), "{times:?}");
+    }
+}
