@@ -21,13 +21,15 @@ use wasmfn::{
 /// Long enough for a slow CI machine; a passing test never waits this long.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// A build command that logs each run to `builds.log`, fails while `src/broken` exists, and
-/// otherwise copies the testbed into place.
+/// A build command that logs each run to `builds.log`, fails while `src/broken` exists,
+/// writes a corrupt artifact while `src/corrupt` exists, and otherwise copies the testbed into
+/// place.
 fn build_script() -> String {
     let testbed = support::testbed_wasm();
     format!(
         "build:\n  command: sh\n  args:\n    - -c\n    - |\n      echo run >> builds.log\n      \
          if [ -e src/broken ]; then echo 'src/lib.rs:3: expected one of `;`' >&2; exit 3; fi\n      \
+         if [ -e src/corrupt ]; then echo 'not wasm' > \"$WASMFN_OUTPUT\"; exit 0; fi\n      \
          cp {} \"$WASMFN_OUTPUT\"\n  watch: [\"src/**\"]\n  output: plugin.wasm\nexport: echo\n",
         testbed.display()
     )
@@ -166,6 +168,24 @@ async fn a_failing_build_keeps_the_old_version_and_shows_the_error_until_fixed()
     assert_eq!(loaded(&mut events, "hello").await, 2);
     let info = &functions.registry().list()[0];
     assert_eq!(info.build.as_ref().unwrap().status, "succeeded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_build_that_writes_a_corrupt_artifact_keeps_the_old_version_serving() {
+    let dir = FunctionsDir::new();
+    let folder = add_built_function(&dir, "hello");
+    let (functions, mut events) = start(&dir);
+    loaded(&mut events, "hello").await;
+
+    std::fs::write(folder.join("src/corrupt"), "").unwrap();
+    assert_eq!(build_finished(&mut events).await, None, "the build itself succeeds");
+    let error = load_failed(&mut events).await;
+    assert!(error.contains("plugin.wasm is not a loadable wasm module"), "{error}");
+    assert_eq!(call(&functions, "hello", json!("old")).await, json!("old"));
+    assert_eq!(functions.registry().get("hello").unwrap().version(), 1);
+
+    std::fs::remove_file(folder.join("src/corrupt")).unwrap();
+    assert_eq!(loaded(&mut events, "hello").await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
