@@ -6,7 +6,7 @@ use axum::Router;
 
 use crate::{
     FunctionRegistry, FunctionService, FunctionsLayer, RuntimeOptions,
-    triggers::{Scheduler, SecretSource, WebhookVerifier},
+    triggers::{DatabaseEvents, RetryPolicy, Scheduler, SecretSource, WebhookVerifier},
 };
 
 /// Why [`FunctionsBuilder::build`] failed.
@@ -67,6 +67,7 @@ pub struct Functions {
     body_limit: usize,
     webhooks: Arc<WebhookVerifier>,
     scheduler: Option<Scheduler>,
+    database: DatabaseEvents,
     #[cfg(feature = "dev")]
     dev: Option<crate::dev::DevServer>,
 }
@@ -97,6 +98,12 @@ impl Functions {
         )
     }
 
+    /// Where the app reports row changes, to run the functions hooking them:
+    /// `functions.database().emit(DbEvent::insert("users", row))`.
+    pub fn database(&self) -> &DatabaseEvents {
+        &self.database
+    }
+
     /// The scheduler running the functions' cron schedules (when built inside a tokio
     /// runtime with schedules on).
     pub fn scheduler(&self) -> Option<&Scheduler> {
@@ -125,6 +132,7 @@ pub struct FunctionsBuilder {
     mode: Mode,
     schedules: bool,
     secrets: SecretSource,
+    retry: RetryPolicy,
     #[cfg(feature = "dev")]
     dev: crate::dev::DevOptions,
 }
@@ -138,6 +146,7 @@ impl Default for FunctionsBuilder {
             mode: Mode::default(),
             schedules: true,
             secrets: SecretSource::env(),
+            retry: RetryPolicy::default(),
             #[cfg(feature = "dev")]
             dev: crate::dev::DevOptions::default(),
         }
@@ -185,6 +194,12 @@ impl FunctionsBuilder {
         self
     }
 
+    /// How background database-hook deliveries retry (default: 3 tries, 200 ms doubling).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
     /// Serve (the default) or dev mode.
     pub fn with_mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
@@ -224,11 +239,13 @@ impl FunctionsBuilder {
             }
             (false, _) => None,
         };
+        let database = DatabaseEvents::new(Arc::clone(&registry), self.retry);
         Ok(Functions {
             registry,
             body_limit: self.body_limit,
             webhooks: Arc::new(WebhookVerifier::new(self.secrets)),
             scheduler,
+            database,
             #[cfg(feature = "dev")]
             dev,
         })

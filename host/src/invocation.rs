@@ -54,6 +54,8 @@ pub enum Trigger {
     Webhook,
     /// A cron schedule.
     Schedule,
+    /// A row change the app reported.
+    Database,
 }
 
 impl fmt::Display for Trigger {
@@ -63,6 +65,7 @@ impl fmt::Display for Trigger {
             Self::Http => "http",
             Self::Webhook => "webhook",
             Self::Schedule => "schedule",
+            Self::Database => "database",
         })
     }
 }

@@ -202,3 +202,81 @@ async fn reloading_a_scheduled_function_neither_doubles_nor_drops_its_runs() {
         assert_eq!(pair[1].duration_since(pair[0]).unwrap(), Duration::from_secs(1), "{times:?}");
     }
 }
+
+fn database_hook(table: &str, action: &str) -> String {
+    format!("hooks:\n  - type: database\n    source: {table}\n    action: {action}\n")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_event_runs_every_function_hooking_its_table_and_action() {
+    let dir = FunctionsDir::new();
+    dir.add_testbed("audit", &format!("export: echo\n{}", database_hook("users", "insert")));
+    dir.add_testbed("welcome", &format!("export: echo\n{}", database_hook("users", "insert")));
+    dir.add_testbed("farewell", &format!("export: echo\n{}", database_hook("users", "delete")));
+    dir.add_testbed("orders", &format!("export: echo\n{}", database_hook("orders", "insert")));
+    let functions = dir.functions();
+
+    let event = wasmfn::triggers::DbEvent::insert("users", json!({ "id": 1, "name": "Ada" }));
+    let deliveries = functions.database().emit_and_wait(event).await;
+    let names: Vec<_> = deliveries.iter().map(|d| d.function.as_str()).collect();
+    assert_eq!(names, ["audit", "welcome"]);
+    for delivery in deliveries {
+        let input = delivery.result.unwrap();
+        assert_eq!(input["type"], "database");
+        assert_eq!((&input["table"], &input["action"]), (&json!("users"), &json!("insert")));
+        assert_eq!(
+            (&input["old"], &input["new"]),
+            (&Value::Null, &json!({ "id": 1, "name": "Ada" }))
+        );
+        assert!(input["emitted_at"].as_str().unwrap().ends_with('Z'));
+    }
+    let deleted = wasmfn::triggers::DbEvent::delete("users", json!({ "id": 1 }));
+    let deliveries = functions.database().emit_and_wait(deleted).await;
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].result.as_ref().unwrap()["old"], json!({ "id": 1 }));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failing_hooks_are_retried_in_the_background_and_never_reach_the_emitter() {
+    let dir = FunctionsDir::new();
+    dir.add_testbed("probe", "");
+    let iterations =
+        support::spin_iterations_for(&dir.functions(), "probe", Duration::from_secs(3)).await;
+    let hook = database_hook("users", "insert");
+    dir.add_testbed(
+        "slow",
+        &format!(
+            "export: slow_echo\ntimeout: 300ms\nconfig:\n  iterations: \"{iterations}\"\n{hook}"
+        ),
+    );
+    // The testbed's default export wants an `op`: it refuses the event (400), which no retry
+    // can fix.
+    dir.add_testbed("refuses", &hook);
+    dir.add_testbed("fine", &format!("export: echo\n{hook}"));
+    let retry = wasmfn::triggers::RetryPolicy { attempts: 3, backoff: Duration::from_millis(50) };
+    let functions = dir.builder().with_retry(retry).build().unwrap();
+    let mut deliveries = functions.database().subscribe();
+
+    // `emit` is not async: it cannot wait for the hooks, it only dispatches them.
+    let dispatched =
+        functions.database().emit(wasmfn::triggers::DbEvent::insert("users", json!({ "id": 7 })));
+    assert_eq!(dispatched, 3);
+
+    let mut attempts = std::collections::BTreeMap::<String, Vec<Result<(), String>>>::new();
+    let expected = 3 + 1 + 1;
+    for _ in 0..expected {
+        let delivery = tokio::time::timeout(Duration::from_secs(20), deliveries.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let outcome = delivery.result.map(drop).map_err(|e| e.code().to_owned());
+        attempts.entry(delivery.function).or_default().push(outcome);
+    }
+    assert_eq!(attempts["fine"], [Ok(())]);
+    assert_eq!(attempts["refuses"], [Err("invalid_input".to_owned())]);
+    assert_eq!(attempts["slow"], vec![Err("timeout".to_owned()); 3]);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), deliveries.recv()).await.is_err(),
+        "no fourth try"
+    );
+}

@@ -6,14 +6,17 @@
 //! | --- | --- | --- |
 //! | [`schedule`] | `type: schedule, cron: "*/5 * * * *"` | a [`Scheduler`] task per schedule |
 //! | [`webhook`] | `type: webhook, path: github, secret_env: …` | `POST /api/webhooks/{path}`, HMAC-signed |
+//! | [`database`] | `type: database, source: users, action: insert` | the app calls [`DatabaseEvents::emit`] |
 //!
 //! [`Invocation`]: crate::Invocation
 //! [`FunctionService`]: crate::FunctionService
 
+pub mod database;
 pub mod schedule;
 pub mod webhook;
 
 pub use self::{
+    database::{DatabaseEvents, DbEvent, HookDelivery, RetryPolicy},
     schedule::{ScheduledRun, Scheduler},
     webhook::{SecretSource, WebhookVerifier},
 };

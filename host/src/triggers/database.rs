@@ -1,0 +1,187 @@
+//! Database events: the app's data layer reports row changes, and every function whose
+//! manifest has `type: database` with that `source` (table) and `action` runs.
+//!
+//! Two delivery modes, chosen per call:
+//! - [`DatabaseEvents::emit`] (the default to use after a commit): returns at once; each
+//!   matching function runs in the background. A failure that may pass (timeout, overload, a
+//!   crash: 5xx) is retried with exponential backoff; a failure that will not (the function
+//!   refused the event: 4xx) is not. Every failure is logged; nothing reaches the caller.
+//! - [`DatabaseEvents::emit_and_wait`] (before a commit, e.g. to validate): runs the matching
+//!   functions concurrently, once each, and returns every result.
+//!
+//! The function's input:
+//! `{ "type": "database", "table", "action", "old", "new", "emitted_at" }`
+//! (`old` is `null` for inserts, `new` for deletes).
+
+use std::{sync::Arc, time::Duration};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::broadcast;
+use tower::ServiceExt;
+use wasmfn_schema::{DatabaseAction, Hook};
+
+use crate::{FunctionRegistry, FunctionService, Invocation, InvokeError, Trigger};
+
+/// A row change in the app's database.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DbEvent {
+    /// The table (or collection), like `users`.
+    pub table: String,
+    /// What happened to the row.
+    pub action: DatabaseAction,
+    /// The row before the change (updates and deletes).
+    pub old: Option<Value>,
+    /// The row after the change (inserts and updates).
+    pub new: Option<Value>,
+}
+
+impl DbEvent {
+    /// A row inserted into `table`.
+    pub fn insert(table: impl Into<String>, new: Value) -> Self {
+        Self { table: table.into(), action: DatabaseAction::Insert, old: None, new: Some(new) }
+    }
+
+    /// A row of `table` changed from `old` to `new`.
+    pub fn update(table: impl Into<String>, old: Value, new: Value) -> Self {
+        Self { table: table.into(), action: DatabaseAction::Update, old: Some(old), new: Some(new) }
+    }
+
+    /// A row deleted from `table`.
+    pub fn delete(table: impl Into<String>, old: Value) -> Self {
+        Self { table: table.into(), action: DatabaseAction::Delete, old: Some(old), new: None }
+    }
+
+    fn input(&self) -> Value {
+        serde_json::json!({
+            "type": "database",
+            "table": self.table,
+            "action": self.action,
+            "old": self.old,
+            "new": self.new,
+            "emitted_at": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+        })
+    }
+}
+
+/// How background deliveries retry.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included (default 3).
+    pub attempts: u32,
+    /// The wait before the first retry; each later wait doubles (default 200 ms).
+    pub backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { attempts: 3, backoff: Duration::from_millis(200) }
+    }
+}
+
+/// One function's handling of one event.
+#[derive(Clone, Debug)]
+pub struct HookDelivery {
+    /// The function.
+    pub function: String,
+    /// The event.
+    pub event: DbEvent,
+    /// Which try this was (1 for the first).
+    pub attempt: u32,
+    /// The function's output, or its error.
+    pub result: Result<Value, Arc<InvokeError>>,
+}
+
+/// Dispatches database events to the functions that hook them. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct DatabaseEvents {
+    registry: Arc<FunctionRegistry>,
+    retry: RetryPolicy,
+    deliveries: broadcast::Sender<HookDelivery>,
+}
+
+impl DatabaseEvents {
+    /// Events for `registry`'s functions, retried with `retry` in the background.
+    pub fn new(registry: Arc<FunctionRegistry>, retry: RetryPolicy) -> Self {
+        Self { registry, retry, deliveries: broadcast::channel(256).0 }
+    }
+
+    /// The functions hooking `table` / `action`, by name.
+    pub fn subscribers(&self, table: &str, action: DatabaseAction) -> Vec<String> {
+        let hooks = |entry: &crate::FunctionEntry| {
+            entry.current().is_some_and(|f| {
+                f.spec().manifest.hooks.iter().any(|hook| {
+                    matches!(hook, Hook::Database(db) if db.source.as_str() == table && db.action == action)
+                })
+            })
+        };
+        self.registry.entries().iter().filter(|e| hooks(e)).map(|e| e.name().to_owned()).collect()
+    }
+
+    /// Runs the matching functions in the background (with retries) and returns how many
+    /// there are. Must be called inside a tokio runtime.
+    pub fn emit(&self, event: DbEvent) -> usize {
+        let functions = self.subscribers(&event.table, event.action);
+        for function in &functions {
+            let (this, event, function) = (self.clone(), event.clone(), function.clone());
+            tokio::spawn(async move { this.deliver(function, event).await });
+        }
+        functions.len()
+    }
+
+    /// Runs the matching functions concurrently, once each, and returns their results.
+    /// The results come sorted by function name.
+    pub async fn emit_and_wait(&self, event: DbEvent) -> Vec<HookDelivery> {
+        let mut calls = tokio::task::JoinSet::new();
+        for function in self.subscribers(&event.table, event.action) {
+            let (this, event) = (self.clone(), event.clone());
+            calls.spawn(async move { this.call(function, event, 1).await });
+        }
+        let mut deliveries = calls.join_all().await;
+        deliveries.sort_by(|a, b| a.function.cmp(&b.function));
+        deliveries
+    }
+
+    /// Every delivery from now on (each try of a background delivery, and each awaited one).
+    pub fn subscribe(&self) -> broadcast::Receiver<HookDelivery> {
+        self.deliveries.subscribe()
+    }
+
+    async fn deliver(&self, function: String, event: DbEvent) {
+        let mut wait = self.retry.backoff;
+        for attempt in 1..=self.retry.attempts.max(1) {
+            let delivery = self.call(function.clone(), event.clone(), attempt).await;
+            let Err(error) = &delivery.result else { return };
+            let transient = error.status().is_server_error();
+            let last = attempt == self.retry.attempts.max(1) || !transient;
+            tracing::warn!(
+                function = %function, table = %event.table, action = ?event.action, attempt,
+                "database hook failed{}: {error}",
+                if last { "" } else { ", retrying" }
+            );
+            if last {
+                return;
+            }
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+        }
+    }
+
+    async fn call(&self, function: String, event: DbEvent, attempt: u32) -> HookDelivery {
+        let invocation =
+            Invocation::json(&function, &event.input()).with_trigger(Trigger::Database);
+        let result = FunctionService::new(Arc::clone(&self.registry))
+            .oneshot(invocation)
+            .await
+            .and_then(|output| {
+                serde_json::from_slice(&output).map_err(|e| InvokeError::InvalidOutput {
+                    function: function.clone(),
+                    message: e.to_string(),
+                })
+            })
+            .map_err(Arc::new);
+        let delivery = HookDelivery { function, event, attempt, result };
+        let _ = self.deliveries.send(delivery.clone());
+        delivery
+    }
+}
