@@ -12,7 +12,7 @@ use crate::runtime::LoadedFunction;
 
 /// One function: the version serving calls (if any), the last load error (if loading
 /// failed) and the last build (in dev mode).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FunctionEntry {
     pub(super) name: String,
     pub(super) dir: PathBuf,

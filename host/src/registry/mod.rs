@@ -131,13 +131,9 @@ impl FunctionRegistry {
         self.update(|table| {
             let Some(entry) = table.values().find(|e| e.dir == dir) else { return false };
             let entry = FunctionEntry {
-                name: entry.name.clone(),
-                dir: entry.dir.clone(),
-                current: entry.current.clone(),
-                version: entry.version,
-                last_error: entry.last_error.clone(),
                 last_build: Some(report),
                 updated_at: SystemTime::now(),
+                ..FunctionEntry::clone(entry)
             };
             table.insert(entry.name.clone(), Arc::new(entry));
             true

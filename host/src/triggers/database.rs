@@ -108,14 +108,16 @@ impl DatabaseEvents {
 
     /// The functions hooking `table` / `action`, by name.
     pub fn subscribers(&self, table: &str, action: DatabaseAction) -> Vec<String> {
-        let hooks = |entry: &crate::FunctionEntry| {
-            entry.current().is_some_and(|f| {
-                f.spec().manifest.hooks.iter().any(|hook| {
-                    matches!(hook, Hook::Database(db) if db.source.as_str() == table && db.action == action)
-                })
+        let mut functions: Vec<String> = super::loaded_hooks(&self.registry)
+            .into_iter()
+            .filter(|(_, hook)| {
+                matches!(hook, Hook::Database(db) if db.source.as_str() == table && db.action == action)
             })
-        };
-        self.registry.entries().iter().filter(|e| hooks(e)).map(|e| e.name().to_owned()).collect()
+            .map(|(function, _)| function)
+            .collect();
+        // A function hooking the same change twice still runs once.
+        functions.dedup();
+        functions
     }
 
     /// Runs the matching functions in the background (with retries) and returns how many

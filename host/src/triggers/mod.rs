@@ -20,3 +20,18 @@ pub use self::{
     schedule::{ScheduledRun, Scheduler},
     webhook::{SecretSource, WebhookVerifier},
 };
+
+/// Every hook of every loaded function, with the function's name, sorted by name.
+pub(crate) fn loaded_hooks(
+    registry: &crate::FunctionRegistry,
+) -> Vec<(String, wasmfn_schema::Hook)> {
+    let mut hooks = Vec::new();
+    for entry in registry.entries() {
+        if let Some(function) = entry.current() {
+            for hook in &function.spec().manifest.hooks {
+                hooks.push((entry.name().to_owned(), hook.clone()));
+            }
+        }
+    }
+    hooks
+}

@@ -116,21 +116,13 @@ async fn supervise(
 }
 
 fn wanted_schedules(registry: &FunctionRegistry) -> HashMap<Key, CronSchedule> {
-    let mut wanted = HashMap::new();
-    for entry in registry.entries() {
-        let Some(function) = entry.current() else { continue };
-        for hook in &function.spec().manifest.hooks {
-            if let Hook::Schedule(schedule) = hook {
-                let key = Key {
-                    function: entry.name().to_owned(),
-                    cron: schedule.cron.as_str().to_owned(),
-                    overlap: schedule.overlap,
-                };
-                wanted.insert(key, schedule.cron.clone());
-            }
-        }
-    }
-    wanted
+    let schedules = super::loaded_hooks(registry).into_iter().filter_map(|(function, hook)| {
+        let Hook::Schedule(schedule) = hook else { return None };
+        let key =
+            Key { function, cron: schedule.cron.as_str().to_owned(), overlap: schedule.overlap };
+        Some((key, schedule.cron))
+    });
+    schedules.collect()
 }
 
 async fn run_schedule(

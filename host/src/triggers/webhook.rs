@@ -160,11 +160,9 @@ impl WebhookVerifier {
         if age > self.window {
             return Err("the signature's timestamp is outside the 5 minute window");
         }
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-        mac.update(timestamp.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        mac.verify_slice(&signature).map_err(|_| "the signature does not match")?;
+        signed(secret, timestamp, body)
+            .verify_slice(&signature)
+            .map_err(|_| "the signature does not match")?;
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         seen.retain(|_, at| now.duration_since(*at).unwrap_or_default() <= self.window * 2);
         if seen.insert(hex::encode(&signature), now).is_some() {
@@ -176,26 +174,29 @@ impl WebhookVerifier {
 
 /// The function declaring the webhook `path`, and the name of its secret.
 fn find_hook(registry: &FunctionRegistry, path: &str) -> Option<(String, String)> {
-    registry.entries().into_iter().find_map(|entry| {
-        let function = entry.current()?;
-        function.spec().manifest.hooks.iter().find_map(|hook| match hook {
-            Hook::Webhook(webhook)
-                if webhook.path.as_str().trim_matches('/') == path.trim_matches('/') =>
-            {
-                Some((entry.name().to_owned(), webhook.secret_env.as_str().to_owned()))
-            }
-            _ => None,
-        })
+    super::loaded_hooks(registry).into_iter().find_map(|(function, hook)| match hook {
+        Hook::Webhook(webhook)
+            if webhook.path.as_str().trim_matches('/') == path.trim_matches('/') =>
+        {
+            Some((function, webhook.secret_env.as_str().to_owned()))
+        }
+        _ => None,
     })
+}
+
+/// The HMAC of `<timestamp>.<body>` keyed with `secret`: what a signature signs.
+fn signed(secret: &[u8], timestamp: u64, body: &[u8]) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(format!("{timestamp}.").as_bytes());
+    mac.update(body);
+    mac
 }
 
 /// `X-Wasmfn-Signature` for `body` signed with `secret` at `timestamp` (unix seconds): what a
 /// sender computes.
 pub fn signature_header(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(format!("{timestamp}.").as_bytes());
-    mac.update(body);
-    format!("t={timestamp},v1={}", hex::encode(mac.finalize().into_bytes()))
+    let signature = signed(secret, timestamp, body).finalize().into_bytes();
+    format!("t={timestamp},v1={}", hex::encode(signature))
 }
 
 #[cfg(test)]
