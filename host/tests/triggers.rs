@@ -120,14 +120,20 @@ async fn unknown_paths_missing_secrets_and_large_bodies_get_their_status() {
     assert_eq!(hooks.signed("github", "{}").await.0, 200);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_per_second_schedule_fires_every_second() {
+/// `tick`, an echo function scheduled every second.
+fn ticking_every_second() -> (FunctionsDir, wasmfn::Functions) {
     let dir = FunctionsDir::new();
     dir.add_testbed(
         "tick",
         "export: echo\nhooks:\n  - type: schedule\n    cron: \"* * * * * *\"\n",
     );
     let functions = dir.functions();
+    (dir, functions)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_per_second_schedule_fires_every_second() {
+    let (_dir, functions) = ticking_every_second();
     let mut runs = functions.scheduler().unwrap().subscribe();
     let mut times = Vec::new();
     for _ in 0..3 {
@@ -148,16 +154,20 @@ async fn a_run_still_going_makes_the_next_one_skip_unless_overlap_is_allowed() {
     let dir = FunctionsDir::new();
     dir.add_testbed("probe", "");
     let probe = dir.functions();
-    let iterations =
-        support::spin_iterations_for(&probe, "probe", Duration::from_millis(1500)).await;
-    let schedule = |overlap: bool| {
+    // The calibration runs beside other tests, so a spin can come out a few times shorter:
+    // 3 s keeps each exclusive run well over a second. The overlapping one is kept short so
+    // its runs (one a second, several at once) cannot fill the pool and queue past their
+    // timeout.
+    let spin = |target| support::spin_iterations_for(&probe, "probe", target);
+    let (long, short) = (spin(Duration::from_secs(3)).await, spin(Duration::from_secs(1)).await);
+    let schedule = |overlap: bool, iterations: u64| {
         format!(
             "export: slow_echo\ntimeout: 20s\nconfig:\n  iterations: \"{iterations}\"\n\
              hooks:\n  - type: schedule\n    cron: \"* * * * * *\"\n    overlap: {overlap}\n"
         )
     };
-    dir.add_testbed("exclusive", &schedule(false));
-    dir.add_testbed("overlapping", &schedule(true));
+    dir.add_testbed("exclusive", &schedule(false, long));
+    dir.add_testbed("overlapping", &schedule(true, short));
     let functions = dir.functions();
     let mut runs = functions.scheduler().unwrap().subscribe();
     tokio::time::sleep(Duration::from_secs(6)).await;
@@ -182,12 +192,7 @@ async fn a_run_still_going_makes_the_next_one_skip_unless_overlap_is_allowed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reloading_a_scheduled_function_neither_doubles_nor_drops_its_runs() {
-    let dir = FunctionsDir::new();
-    dir.add_testbed(
-        "tick",
-        "export: echo\nhooks:\n  - type: schedule\n    cron: \"* * * * * *\"\n",
-    );
-    let functions = dir.functions();
+    let (_dir, functions) = ticking_every_second();
     let mut runs = functions.scheduler().unwrap().subscribe();
     let started = std::time::Instant::now();
     while started.elapsed() < Duration::from_millis(3500) {
