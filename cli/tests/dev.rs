@@ -33,8 +33,8 @@ fn dev_rebuilds_and_reloads_on_a_source_change_and_survives_a_broken_edit() {
     );
     std::fs::write(function.join("Cargo.toml"), cargo_toml).unwrap();
 
-    // A target dir kept between runs (std is rebuilt for wasm: minutes when cold).
-    let target = repo_root().join("target/e2e-guests");
+    // The target dir all tests build guests in (std is rebuilt for wasm: minutes when cold).
+    let target = repo_root().join("target/guests");
     let server = Server::start(
         &["dev", functions.path().to_str().unwrap()],
         &[("CARGO_TARGET_DIR", &target)],

@@ -5,7 +5,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use axum::Router;
 
 use crate::{
-    FunctionRegistry, FunctionService, FunctionsLayer, RuntimeOptions,
+    FunctionRegistry, FunctionService, FunctionsLayer, HostApi, RuntimeOptions,
     triggers::{DatabaseEvents, RetryPolicy, Scheduler, SecretSource, WebhookVerifier},
 };
 
@@ -68,6 +68,7 @@ pub struct Functions {
     webhooks: Arc<WebhookVerifier>,
     scheduler: Option<Scheduler>,
     database: DatabaseEvents,
+    host_api: HostApi,
     #[cfg(feature = "dev")]
     dev: Option<crate::dev::DevServer>,
 }
@@ -102,6 +103,12 @@ impl Functions {
     /// `functions.database().emit(DbEvent::insert("users", row))`.
     pub fn database(&self) -> &DatabaseEvents {
         &self.database
+    }
+
+    /// The app's API as functions reach it: [`connect`](HostApi::connect) your router so
+    /// functions can call it, and verify their tokens with [`HostApi::tokens`].
+    pub fn host_api(&self) -> &HostApi {
+        &self.host_api
     }
 
     /// The scheduler running the functions' cron schedules (when built inside a tokio
@@ -173,6 +180,13 @@ impl FunctionsBuilder {
         self
     }
 
+    /// Uses `host_api` for functions' requests to the app's API (default: a new, unconnected
+    /// one, reachable with [`Functions::host_api`]); set it to pick a shorter token lifetime.
+    pub fn with_host_api(mut self, host_api: HostApi) -> Self {
+        self.runtime.host_api = host_api;
+        self
+    }
+
     /// The largest request body accepted over HTTP, in bytes (default 2 MiB); larger ones get
     /// 413.
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
@@ -218,6 +232,7 @@ impl FunctionsBuilder {
     /// disabled with its error; only an unreadable directory fails the build. In dev mode it
     /// then starts the watchers and the builds of stale functions, in the background.
     pub fn build(self) -> Result<Functions, SetupError> {
+        let host_api = self.runtime.host_api.clone();
         let registry = Arc::new(FunctionRegistry::new(self.runtime));
         if let Some(dir) = &self.dir {
             registry
@@ -246,6 +261,7 @@ impl FunctionsBuilder {
             webhooks: Arc::new(WebhookVerifier::new(self.secrets)),
             scheduler,
             database,
+            host_api,
             #[cfg(feature = "dev")]
             dev,
         })

@@ -1,6 +1,9 @@
 //! What one call of a function is: the name, the input and where it came from.
 
-use std::fmt;
+use std::{
+    fmt,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use bytes::Bytes;
 
@@ -68,4 +71,11 @@ impl fmt::Display for Trigger {
             Self::Database => "database",
         })
     }
+}
+
+/// A new call id: unique in this process, shown as `id` in the `invocation` span, and what a
+/// call's API token is bound to.
+pub(crate) fn next_call_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }

@@ -30,6 +30,7 @@
 pub mod dev;
 pub mod discovery;
 mod functions;
+pub mod host_api;
 mod host_fns;
 mod invocation;
 pub mod registry;
@@ -41,6 +42,7 @@ pub mod triggers;
 
 pub use discovery::{DiscoveryError, FunctionSpec, discover};
 pub use functions::{Functions, FunctionsBuilder, Mode, SetupError};
+pub use host_api::HostApi;
 pub use invocation::{Invocation, Trigger};
 pub use registry::{BuildReport, FunctionEntry, FunctionInfo, FunctionRegistry, FunctionStatus};
 pub use router::{ApiError, FunctionsLayer, WithFunctions};

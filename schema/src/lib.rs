@@ -22,7 +22,7 @@ pub mod wire;
 
 #[cfg(feature = "manifest")]
 pub use manifest::{
-    Build, CronSchedule, DEFAULT_ARTIFACT, DatabaseAction, DatabaseHook, FunctionName, Hook,
-    Location, MANIFEST_FILE, Manifest, ManifestError, MemoryLimit, NonEmptyString, Runtime,
-    ScheduleHook, Timeout, WebhookHook,
+    ApiScope, Build, CronSchedule, DEFAULT_ARTIFACT, DatabaseAction, DatabaseHook, FunctionName,
+    Hook, HostApiAccess, Location, MANIFEST_FILE, Manifest, ManifestError, MemoryLimit,
+    NonEmptyString, Runtime, ScheduleHook, Timeout, WebhookHook,
 };

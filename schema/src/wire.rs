@@ -19,6 +19,8 @@
 //! );
 //! ```
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// A failure reported by a guest: a machine-readable `code` and a human-readable `message`.
@@ -86,6 +88,48 @@ pub struct LogRecord {
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A request a guest makes to the host app's own API (host function `wasmfn_api_request`).
+/// The host adds the call's token; the guest never sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ApiRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path and query, starting with `/`, like `/api/notes?limit=10`.
+    pub path: String,
+    /// Request headers (an `authorization` header is replaced by the host's).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// The body, as text (usually JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// The app's answer to an [`ApiRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ApiResponse {
+    /// The HTTP status: 403 with code `scope_denied` when no scope of the manifest allows the
+    /// request (it never reached the app).
+    pub status: u16,
+    /// Response headers (names in lowercase).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// The body, as text (bytes that are not UTF-8 are replaced).
+    #[serde(default)]
+    pub body: String,
+}
+
+/// What the host returns for an [`ApiRequest`]: the app's response, or why there is none
+/// (`{"response": ...}` or `{"error": {"code", "message"}}`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiResult {
+    /// The app answered (whatever the status).
+    Response(ApiResponse),
+    /// The request could not be made: no app API is connected, the call ran out of time,
+    /// the app's service failed.
+    Error(ErrorDetail),
+}
+
 /// The error codes wasmfn itself uses. Guests may use these or their own.
 pub mod codes {
     /// The input was not what the function accepts.
@@ -108,4 +152,11 @@ pub mod codes {
     pub const OVERLOADED: &str = "overloaded";
     /// The request body is larger than the host accepts.
     pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    /// A guest asked for part of the host app's API that its manifest's scopes do not grant.
+    pub const SCOPE_DENIED: &str = "scope_denied";
+    /// A guest called the host app's API, but the app connected none.
+    pub const HOST_API_UNAVAILABLE: &str = "host_api_unavailable";
+    /// A request to the host app's API failed before it had an answer (time ran out, the
+    /// connection failed).
+    pub const HOST_API_FAILED: &str = "host_api_failed";
 }

@@ -151,6 +151,7 @@ fn reference_tables(schema: &serde_json::Value) -> String {
     };
     table("Top level", schema);
     table("`build`", &defs["Build"]);
+    table("`api`", &defs["HostApiAccess"]);
     for variant in defs["Hook"]["oneOf"].as_array().unwrap() {
         let kind = variant["properties"]["type"]["const"].as_str().unwrap();
         table(&format!("Hook `type: {kind}`"), variant);
@@ -176,7 +177,8 @@ fn type_name(field: &serde_json::Value) -> String {
             "MemoryLimit" => "size".to_owned(),
             "DatabaseAction" => "`insert` \\| `update` \\| `delete`".to_owned(),
             "Runtime" => "`wasm` \\| `process`".to_owned(),
-            "Build" => "object (below)".to_owned(),
+            "Build" | "HostApiAccess" => "object (below)".to_owned(),
+            "CronSchedule" => "cron expression".to_owned(),
             other => other.to_owned(),
         };
     }
@@ -185,8 +187,11 @@ fn type_name(field: &serde_json::Value) -> String {
     }
     match (&field["type"], &field["items"]["$ref"]) {
         (serde_json::Value::String(t), _) if t == "array" => {
-            if field["items"]["$ref"].as_str().is_some_and(|r| r.ends_with("/Hook")) {
+            let item = field["items"]["$ref"].as_str().unwrap_or("");
+            if item.ends_with("/Hook") {
                 "list of hooks (below)".to_owned()
+            } else if item.ends_with("/ApiScope") {
+                "list of scopes (`METHOD /path`)".to_owned()
             } else {
                 "list of strings".to_owned()
             }

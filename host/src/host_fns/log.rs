@@ -3,20 +3,20 @@
 use extism::{CurrentPlugin, Function, PTR, UserData, Val, convert::Json};
 use wasmfn_schema::wire::LogRecord;
 
-use super::HostContext;
+use super::HostState;
 
-pub(super) fn function(context: &HostContext) -> Function {
-    Function::new("wasmfn_log", [PTR], [], UserData::new(context.clone()), log)
+pub(super) fn function(state: &UserData<HostState>) -> Function {
+    Function::new("wasmfn_log", [PTR], [], state.clone(), log)
 }
 
 fn log(
     plugin: &mut CurrentPlugin,
     inputs: &[Val],
     _outputs: &mut [Val],
-    context: UserData<HostContext>,
+    state: UserData<HostState>,
 ) -> Result<(), extism::Error> {
     let Json(record): Json<LogRecord> = plugin.memory_get_val(&inputs[0])?;
-    let function = context.get()?.lock().unwrap_or_else(|e| e.into_inner()).function.clone();
+    let function = state.get()?.lock().unwrap_or_else(|e| e.into_inner()).function.clone();
     // Recorded only when the guest gave some (an absent `Option` field is left out).
     let fields = (!record.fields.is_empty()).then_some(serde_json::Value::Object(record.fields));
     let message = record.message;

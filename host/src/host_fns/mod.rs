@@ -1,20 +1,31 @@
 //! Host functions: what a guest may ask of the host. Each lives in its own file and is
-//! registered in [`for_function`]; adding one never touches the runtime.
+//! registered in [`for_slot`]; adding one never touches the runtime.
 
+mod api_request;
 mod log;
 
 use std::sync::Arc;
 
-use extism::Function;
+use extism::{Function, UserData};
 
-/// What host functions know about the function they serve.
+use crate::host_api::CallApi;
+
+/// What host functions know, per instance: the function they serve and the call now running.
 #[derive(Clone, Debug)]
-pub(crate) struct HostContext {
+pub(crate) struct HostState {
     /// The function's name, attached to everything the host records for it.
     pub(crate) function: Arc<str>,
+    /// The running call's access to the app's API; set for the length of each call.
+    pub(crate) call: Option<CallApi>,
 }
 
-/// The host functions every instance of a function is linked with.
-pub(crate) fn for_function(context: &HostContext) -> Vec<Function> {
-    vec![log::function(context)]
+impl HostState {
+    pub(crate) fn new(function: Arc<str>) -> UserData<Self> {
+        UserData::new(Self { function, call: None })
+    }
+}
+
+/// The host functions an instance is linked with, sharing its `state`.
+pub(crate) fn for_slot(state: &UserData<HostState>) -> Vec<Function> {
+    vec![log::function(state), api_request::function(state)]
 }

@@ -51,6 +51,16 @@ pub enum LoadError {
         /// The export the manifest names.
         export: String,
     },
+    /// A path pattern in the manifest's `api.scopes` is not a valid glob.
+    #[error("function {function}: api scope {scope:?} is not a valid pattern: {message}")]
+    ApiScope {
+        /// The function.
+        function: String,
+        /// The scope as written.
+        scope: String,
+        /// What the glob parser said.
+        message: String,
+    },
 }
 
 /// Why a call failed. Every variant names the function; [`InvokeError::code`] gives the
@@ -178,6 +188,12 @@ impl InvokeError {
                 wasmtime::Trap::Interrupt => Self::Timeout { function, timeout },
                 trap => Self::Trap { function, message: trap.to_string() },
             };
+        }
+        // A host function that failed (an outbound request to a host not allowed, say) unwinds
+        // the guest like a trap; wasmtime wraps its message in the guest's backtrace.
+        if error.downcast_ref::<wasmtime::WasmBacktrace>().is_some() {
+            let message = format!("a host call failed: {}", error.root_cause());
+            return Self::Trap { function, message };
         }
         // Any other Extism plugin reports failure as plain text.
         Self::Guest {

@@ -18,7 +18,10 @@ use wasmfn_schema::Runtime;
 
 pub use self::error::{InvokeError, LoadError};
 pub(crate) use self::pool::InstancePool;
-use crate::{FunctionSpec, host_fns::HostContext};
+use crate::{
+    FunctionSpec,
+    host_api::{HostApi, ScopeSet},
+};
 
 /// How functions are run: pool sizes and waiting limits. The defaults suit most apps.
 #[derive(Clone, Debug)]
@@ -28,12 +31,14 @@ pub struct RuntimeOptions {
     /// How long a call may wait for a free instance before failing with `overloaded`
     /// (default: the function's own timeout).
     pub queue_timeout: Option<Duration>,
+    /// Where functions' requests to the app's API go, and their tokens.
+    pub host_api: HostApi,
 }
 
 impl Default for RuntimeOptions {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self { pool_size: cores, queue_timeout: None }
+        Self { pool_size: cores, queue_timeout: None, host_api: HostApi::new() }
     }
 }
 
@@ -41,7 +46,8 @@ impl Default for RuntimeOptions {
 pub(crate) struct FunctionModule {
     wasm: Bytes,
     spec: FunctionSpec,
-    host_context: HostContext,
+    host_api: HostApi,
+    scopes: Arc<ScopeSet>,
 }
 
 impl FunctionModule {
@@ -82,8 +88,17 @@ impl LoadedFunction {
             path: spec.artifact.clone(),
             source,
         })?;
-        let host_context = HostContext { function: function.as_str().into() };
-        let module = FunctionModule { wasm: wasm.into(), spec: spec.clone(), host_context };
+        let scopes = ScopeSet::new(&manifest.api.scopes).map_err(|e| LoadError::ApiScope {
+            function: function.clone(),
+            scope: e.glob().unwrap_or_default().to_owned(),
+            message: e.kind().to_string(),
+        })?;
+        let module = FunctionModule {
+            wasm: wasm.into(),
+            spec: spec.clone(),
+            host_api: options.host_api.clone(),
+            scopes: Arc::new(scopes),
+        };
         let pool = InstancePool::new(module, options)?;
         Ok(Self { spec, pool: Arc::new(pool) })
     }
@@ -101,6 +116,11 @@ impl LoadedFunction {
     /// Calls the function with its input (JSON bytes) and returns its output. The wasm runs on
     /// tokio's blocking pool, never on the async workers.
     pub async fn call(&self, input: Bytes) -> Result<Bytes, InvokeError> {
-        self.pool.call(input).await
+        self.pool.call(input, crate::invocation::next_call_id()).await
+    }
+
+    /// [`call`](Self::call) as invocation `call_id` (what its API token is bound to).
+    pub(crate) async fn call_as(&self, input: Bytes, call_id: u64) -> Result<Bytes, InvokeError> {
+        self.pool.call(input, call_id).await
     }
 }

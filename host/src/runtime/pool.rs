@@ -11,6 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
 use super::{FunctionModule, InvokeError, LoadError, RuntimeOptions, slot::Slot};
+use crate::host_api::CallApi;
 
 pub(crate) struct InstancePool {
     module: FunctionModule,
@@ -53,7 +54,11 @@ impl InstancePool {
         })
     }
 
-    pub(super) async fn call(self: &Arc<Self>, input: Bytes) -> Result<Bytes, InvokeError> {
+    pub(super) async fn call(
+        self: &Arc<Self>,
+        input: Bytes,
+        call_id: u64,
+    ) -> Result<Bytes, InvokeError> {
         let permit = tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| InvokeError::Overloaded {
@@ -61,9 +66,18 @@ impl InstancePool {
                 waited: self.queue_timeout,
             })?
             .expect("the pool's semaphore is never closed");
+        // The token is revoked when this future ends, however it ends (even while the guest
+        // still runs on its thread after a timeout).
+        let (_token, api) = self.module.host_api.start_call(
+            &self.function,
+            call_id,
+            &self.module.scopes,
+            self.timeout,
+        );
         let pool = Arc::clone(self);
         let span = tracing::Span::current();
-        let call = tokio::task::spawn_blocking(move || span.in_scope(|| pool.run(permit, &input)));
+        let call =
+            tokio::task::spawn_blocking(move || span.in_scope(|| pool.run(permit, &input, api)));
         // Extism interrupts the guest at its deadline, but not while the guest waits in a host
         // function; this bounds what the caller waits for in every case. The slot comes back to
         // the pool when the blocking call really ends (it holds the permit until then).
@@ -81,7 +95,12 @@ impl InstancePool {
         }
     }
 
-    fn run(&self, permit: OwnedSemaphorePermit, input: &[u8]) -> Result<Bytes, InvokeError> {
+    fn run(
+        &self,
+        permit: OwnedSemaphorePermit,
+        input: &[u8],
+        api: CallApi,
+    ) -> Result<Bytes, InvokeError> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut slot = match idle {
             Some(slot) => slot,
@@ -91,7 +110,7 @@ impl InstancePool {
             })?,
         };
         let started = Instant::now();
-        let result = slot.call(&self.export, input).map(Bytes::from).map_err(|e| {
+        let result = slot.call(&self.export, input, api).map(Bytes::from).map_err(|e| {
             InvokeError::from_extism(&self.function, self.timeout, started.elapsed(), &e)
         });
         if result.as_ref().is_err_and(InvokeError::poisons_instance) {

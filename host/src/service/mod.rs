@@ -4,10 +4,7 @@
 use std::{
     future::Future,
     pin::Pin,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::Arc,
     task::{Context, Poll},
     time::Instant,
 };
@@ -63,8 +60,7 @@ impl Service<Invocation> for FunctionService {
     }
 
     fn call(&mut self, invocation: Invocation) -> Self::Future {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let id = crate::invocation::next_call_id();
         let span = tracing::info_span!(
             "invocation",
             function = %invocation.function,
@@ -77,7 +73,7 @@ impl Service<Invocation> for FunctionService {
         Box::pin(
             async move {
                 let started = Instant::now();
-                let result = invoke(&registry, invocation).await;
+                let result = invoke(&registry, invocation, id).await;
                 let span = tracing::Span::current();
                 span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
                 match &result {
@@ -97,7 +93,11 @@ impl Service<Invocation> for FunctionService {
     }
 }
 
-async fn invoke(registry: &FunctionRegistry, invocation: Invocation) -> Result<Bytes, InvokeError> {
+async fn invoke(
+    registry: &FunctionRegistry,
+    invocation: Invocation,
+    id: u64,
+) -> Result<Bytes, InvokeError> {
     let name = invocation.function;
     let entry =
         registry.get(&name).ok_or_else(|| InvokeError::NotFound { function: name.clone() })?;
@@ -105,7 +105,7 @@ async fn invoke(registry: &FunctionRegistry, invocation: Invocation) -> Result<B
         let reason = entry.last_error().unwrap_or("not loaded").to_owned();
         return Err(InvokeError::Disabled { function: name, reason });
     };
-    let output = function.call(invocation.input).await?;
+    let output = function.call_as(invocation.input, id).await?;
     if let Err(e) = serde_json::from_slice::<IgnoredAny>(&output) {
         return Err(InvokeError::InvalidOutput { function: name, message: e.to_string() });
     }

@@ -17,6 +17,12 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// Where every test builds its guests: one target dir, so std and the PDK are compiled for
+/// wasm once for all of them (minutes when cold).
+pub fn guest_target_dir() -> PathBuf {
+    repo_root().join("target/guests")
+}
+
 /// Builds the Rust guest crate in `dir` (once per test binary; cargo keeps later builds
 /// incremental) and returns its `.wasm`.
 pub fn build_guest(dir: &Path) -> PathBuf {
@@ -28,6 +34,7 @@ pub fn build_guest(dir: &Path) -> PathBuf {
         .or_insert_with(|| {
             RustGuestBuild::new(dir)
                 .with_quiet(true)
+                .with_target_dir(guest_target_dir())
                 .run()
                 .unwrap_or_else(|e| panic!("building {}: {e}", dir.display()))
         })
@@ -43,6 +50,7 @@ pub fn example(name: &str) -> FunctionSpec {
     if !built.contains(&name.to_owned()) {
         RustGuestBuild::new(&dir)
             .with_quiet(true)
+            .with_target_dir(guest_target_dir())
             .with_output(&spec.artifact)
             .run()
             .unwrap_or_else(|e| panic!("building {}: {e}", dir.display()));

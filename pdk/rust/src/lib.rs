@@ -43,9 +43,10 @@
 //! - A panic: a `trap` error whose message is the panic message and location.
 //! - Running out of memory (the manifest's `memory` limit): a `memory_limit` error.
 //!
-//! Outside wasm (unit tests, doctests) the host calls ([`config::get`], logging) are inert:
-//! config reads return `None` and logs go nowhere.
+//! Outside wasm (unit tests, doctests) the host calls ([`config::get`], logging, [`api`]) are
+//! inert: config reads return `None`, logs go nowhere, API requests fail.
 
+pub mod api;
 pub mod config;
 mod error;
 mod log;

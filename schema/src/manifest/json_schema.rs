@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::{CronSchedule, FunctionName, Manifest, MemoryLimit, Timeout};
+use super::{ApiScope, CronSchedule, FunctionName, Manifest, MemoryLimit, Timeout};
 
 /// The manifest's JSON Schema as a JSON value.
 pub fn manifest_schema() -> serde_json::Value {
@@ -67,6 +67,21 @@ impl JsonSchema for CronSchedule {
             "pattern": r"^\s*(@[a-z]+|\S+(\s+\S+){4,6})\s*$",
             "description": "A cron expression in UTC: minute hour day-of-month month day-of-week, optionally with seconds first; or @hourly, @daily, @weekly, @monthly, @yearly.",
             "examples": ["*/5 * * * *", "0 0 3 * * *", "@daily"]
+        })
+    }
+}
+
+impl JsonSchema for ApiScope {
+    fn schema_name() -> Cow<'static, str> {
+        "ApiScope".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": r"^\s*((GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\s+)?/\S*\s*$",
+            "description": "An HTTP method and a path pattern of the host app's API (no method: every method). In the path, * matches within one segment, ** across segments.",
+            "examples": ["POST /api/audit", "GET /api/notes/*", "/api/public/**"]
         })
     }
 }

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 pub use self::{
     error::{Location, ManifestError},
     hooks::{DatabaseAction, DatabaseHook, Hook, ScheduleHook, WebhookHook},
-    values::{CronSchedule, FunctionName, MemoryLimit, Timeout},
+    values::{ApiScope, CronSchedule, FunctionName, MemoryLimit, Timeout},
 };
 
 /// The file name wasmfn looks for in each function folder.
@@ -83,6 +83,11 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_hosts: Vec<String>,
 
+    /// What the function may call of the host app's own API (`api::request` in the PDKs).
+    /// Without it, none of it.
+    #[serde(default, skip_serializing_if = "HostApiAccess::is_empty")]
+    pub api: HostApiAccess,
+
     /// Configuration values the function reads at run time (`config::get` in the PDKs).
     /// Do not put secrets here.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -127,6 +132,25 @@ pub enum Runtime {
     Wasm,
     /// A subprocess speaking JSON over stdin/stdout (reserved: not supported yet).
     Process,
+}
+
+/// What a function may call of the host app's own API. Each call carries a token the host
+/// mints for that one invocation, holding these scopes; the host refuses (403) a request no
+/// scope covers before it reaches the app.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct HostApiAccess {
+    /// The requests the function may make, like `POST /api/audit` or `GET /api/notes/*`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<ApiScope>,
+}
+
+impl HostApiAccess {
+    /// Whether no request is granted.
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
 }
 
 /// How a function's artifact is built from its sources.

@@ -292,6 +292,73 @@ impl fmt::Display for CronSchedule {
     }
 }
 
+/// A grant to call part of the host app's own API: `"METHOD /path"` or `"/path"` (any
+/// method). In the path, `*` matches within one segment and `**` across segments.
+///
+/// ```
+/// use wasmfn_schema::ApiScope;
+///
+/// let scope: ApiScope = "POST /api/audit/*".parse().unwrap();
+/// assert_eq!(scope.method(), Some("POST"));
+/// assert_eq!(scope.path(), "/api/audit/*");
+/// assert_eq!("/api/notes/**".parse::<ApiScope>().unwrap().method(), None);
+/// assert!("post /api".parse::<ApiScope>().is_err());
+/// assert!("GET api/notes".parse::<ApiScope>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiScope {
+    method: Option<String>,
+    path: String,
+}
+
+impl ApiScope {
+    /// The HTTP methods a scope may name.
+    pub const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+    /// The method the scope grants, or `None` for every method.
+    pub fn method(&self) -> Option<&str> {
+        self.method.as_deref()
+    }
+
+    /// The path pattern, starting with `/`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl FromStr for ApiScope {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let usage = "write it like \"POST /api/audit\" or \"/api/notes/**\"";
+        let (method, path) = match s.trim().split_once(char::is_whitespace) {
+            Some((method, path)) => (Some(method), path.trim()),
+            None => (None, s.trim()),
+        };
+        if let Some(method) = method
+            && !Self::METHODS.contains(&method)
+        {
+            return Err(format!(
+                "{method:?} is not an HTTP method (one of {}); {usage}",
+                Self::METHODS.join(", ")
+            ));
+        }
+        if !path.starts_with('/') || path.contains(char::is_whitespace) {
+            return Err(format!("{s:?} is not a scope: the path must start with '/'; {usage}"));
+        }
+        Ok(Self { method: method.map(str::to_owned), path: path.to_owned() })
+    }
+}
+
+impl fmt::Display for ApiScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.method {
+            Some(method) => write!(f, "{method} {}", self.path),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
 macro_rules! scalar_serde {
     ($ty:ty, $expecting:literal) => {
         impl<'de> Deserialize<'de> for $ty {
@@ -312,6 +379,7 @@ scalar_serde!(FunctionName, "a function name like \"send-email\"");
 scalar_serde!(Timeout, "a duration like \"30s\"");
 scalar_serde!(MemoryLimit, "a size like \"256mb\"");
 scalar_serde!(CronSchedule, "a cron expression like \"*/5 * * * *\"");
+scalar_serde!(ApiScope, "an API scope like \"POST /api/audit\"");
 
 #[cfg(test)]
 mod tests {

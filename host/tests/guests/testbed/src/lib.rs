@@ -4,20 +4,63 @@ use std::hint::black_box;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wasmfn_pdk::{Error, config, info};
+use wasmfn_pdk::{Error, api, config, info};
 
 #[derive(Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 enum Op {
-    Echo { value: Value },
-    Fail { code: String, message: String },
-    Panic { message: String },
+    Echo {
+        value: Value,
+    },
+    Fail {
+        code: String,
+        message: String,
+    },
+    Panic {
+        message: String,
+    },
     Loop,
-    Spin { iterations: u64 },
-    Alloc { mib: usize },
-    Log { message: String },
-    Config { key: String },
-    Output { bytes: usize },
+    Spin {
+        iterations: u64,
+    },
+    Alloc {
+        mib: usize,
+    },
+    Log {
+        message: String,
+    },
+    Config {
+        key: String,
+    },
+    Output {
+        bytes: usize,
+    },
+    /// Requests to the host app's API, spinning `spin_between` iterations between them.
+    Api {
+        requests: Vec<ApiCall>,
+        #[serde(default)]
+        spin_between: u64,
+    },
+    /// A plain outbound HTTP GET (Extism's, limited to the manifest's `allowed_hosts`).
+    Fetch {
+        url: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct ApiCall {
+    method: String,
+    path: String,
+    #[serde(default)]
+    body: Option<Value>,
+}
+
+fn spin(iterations: u64) -> u64 {
+    let mut x = 0u64;
+    for i in 0..iterations {
+        x = black_box(x.wrapping_mul(31).wrapping_add(i));
+    }
+    x
 }
 
 #[wasmfn_pdk::function]
@@ -28,13 +71,7 @@ fn handle(op: Op) -> Result<Value, Error> {
         Op::Panic { message } => panic!("{message}"),
         #[allow(clippy::empty_loop)]
         Op::Loop => loop {},
-        Op::Spin { iterations } => {
-            let mut x = 0u64;
-            for i in 0..iterations {
-                x = black_box(x.wrapping_mul(31).wrapping_add(i));
-            }
-            json!({ "spun": iterations, "x": x })
-        }
+        Op::Spin { iterations } => json!({ "spun": iterations, "x": spin(iterations) }),
         Op::Alloc { mib } => {
             let mut chunks = Vec::new();
             for _ in 0..mib {
@@ -48,6 +85,29 @@ fn handle(op: Op) -> Result<Value, Error> {
         }
         Op::Config { key } => json!({ "value": config::get(&key) }),
         Op::Output { bytes } => json!("x".repeat(bytes)),
+        Op::Api { requests, spin_between } => {
+            let mut answers = Vec::new();
+            for (i, call) in requests.into_iter().enumerate() {
+                if i > 0 {
+                    black_box(spin(spin_between));
+                }
+                let mut request = api::Request::new(&call.method, &call.path);
+                if let Some(body) = &call.body {
+                    request = request.json(body)?;
+                }
+                answers.push(match request.send() {
+                    Ok(response) => json!({ "status": response.status(), "body": response.text() }),
+                    Err(e) => json!({ "error": { "code": e.code(), "message": e.message() } }),
+                });
+            }
+            json!(answers)
+        }
+        Op::Fetch { url } => {
+            let response =
+                extism_pdk::http::request::<()>(&extism_pdk::HttpRequest::new(&url), None)
+                    .map_err(|e| Error::new("fetch_failed", e.to_string()))?;
+            json!({ "status": response.status_code(), "body": String::from_utf8_lossy(&response.body()) })
+        }
     })
 }
 
@@ -62,11 +122,7 @@ fn echo(input: Value) -> Result<Value, Error> {
 #[wasmfn_pdk::function]
 fn slow_echo(input: Value) -> Result<Value, Error> {
     let iterations: u64 = config::require("iterations")?.parse()?;
-    let mut x = 0u64;
-    for i in 0..iterations {
-        x = black_box(x.wrapping_mul(31).wrapping_add(i));
-    }
-    black_box(x);
+    black_box(spin(iterations));
     Ok(input)
 }
 
