@@ -1,0 +1,56 @@
+//! Runs the notes app. From the repository root:
+//!
+//! ```sh
+//! cargo run -p wasmfn-cli -- build --dir examples/notes-app/functions   # builds audit-log
+//! cargo run -p notes-app
+//! curl -X POST localhost:3000/api/notes -H 'content-type: application/json' -d '{"title":"hi"}'
+//! curl localhost:3000/api/audit          # the row the audit-log function wrote
+//! ```
+//!
+//! With `--dev` the app builds and hot-reloads its functions itself (their manifests' build
+//! runs `wasmfn build-rust`, so the `wasmfn` CLI must be on `PATH`).
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use anyhow::Context;
+use clap::Parser;
+use notes_app::db::Db;
+use wasmfn::{Functions, Mode};
+
+/// A notes service on axum and SQLite whose row changes run wasmfn functions.
+#[derive(Parser)]
+struct Args {
+    /// The SQLite file (created if missing).
+    #[arg(long, default_value = "notes.db")]
+    db: PathBuf,
+    /// The functions directory.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/functions"))]
+    functions: PathBuf,
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// Dev mode: build functions on start and rebuild them as their sources change.
+    #[arg(long)]
+    dev: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()))
+        .init();
+    let args = Args::parse();
+    let db = Db::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?;
+    let mode = if args.dev { Mode::Dev } else { Mode::Serve };
+    let functions = Functions::builder().with_dir(&args.functions).with_mode(mode).build()?;
+    let app = notes_app::router(db, functions);
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    println!("notes app on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
