@@ -3,7 +3,9 @@
 //!
 //! 1. a database event to the hook having run: `emit_and_wait` and background `emit` (until
 //!    the delivery is seen) vs calling the same function directly through the service;
-//! 2. a signed webhook vs a plain `POST /api/functions/{name}` with the same body, over HTTP.
+//! 2. a signed webhook vs a plain `POST /api/functions/{name}` with the same body, over HTTP;
+//! 3. a function calling the app's API (token minted, scope checked, the app's middleware
+//!    verifying it) in-process and over HTTP vs the same call making no request.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -24,6 +26,7 @@ fn main() {
     runtime.block_on(async {
         database_latency().await;
         webhook_latency().await;
+        host_api_latency().await;
     });
 }
 
@@ -104,6 +107,69 @@ async fn webhook_latency() {
     println!(
         "| `POST /api/webhooks/github`, signed (HMAC + replay check + input wrapping) | {signed:.1} | {:.2}x |",
         signed / plain
+    );
+}
+
+async fn host_api_latency() {
+    use axum::{extract::Request, http::StatusCode, middleware::Next, response::Response};
+
+    let dir = support::FunctionsDir::new();
+    dir.add_testbed("caller", "api:\n  scopes: [\"GET /api/ping\"]\n");
+    dir.add_testbed("no-scopes", "");
+    let functions = dir.functions();
+    let tokens = functions.clone();
+    // The app's auth, as a real app would have it: every request must carry a live token.
+    let verify = move |request: Request, next: Next| {
+        let tokens = tokens.clone();
+        async move {
+            match tokens.host_api().tokens().verify_headers(request.headers()) {
+                Ok(_) => Ok::<Response, StatusCode>(next.run(request).await),
+                Err(_) => Err(StatusCode::UNAUTHORIZED),
+            }
+        }
+    };
+    let app = axum::Router::new()
+        .route("/api/ping", axum::routing::get(|| async { "pong" }))
+        .layer(axum::middleware::from_fn(verify));
+    let addr = support::serve(app.clone()).await;
+
+    let none = json!({ "op": "api", "requests": [] });
+    let ping = json!({ "op": "api", "requests": [{ "method": "GET", "path": "/api/ping" }] });
+    let run = |function: &'static str, input: serde_json::Value| {
+        let service = functions.service();
+        async move {
+            let started = Instant::now();
+            for _ in 0..ROUNDS {
+                let output = service.clone().oneshot(Invocation::json(function, &input)).await;
+                let output: serde_json::Value = serde_json::from_slice(&output.unwrap()).unwrap();
+                if let Some(answer) = output.get(0) {
+                    assert_eq!(answer["status"], 200, "{answer}");
+                }
+            }
+            micros(started.elapsed())
+        }
+    };
+    let baseline = run("no-scopes", none.clone()).await;
+    let minted = run("caller", none).await;
+    functions.host_api().connect(app);
+    let in_process = run("caller", ping.clone()).await;
+    functions.host_api().connect_url(&format!("http://{addr}"));
+    let over_http = run("caller", ping).await;
+
+    println!("\n| a function calling the app's API ({ROUNDS} calls) | µs/call | vs no request |");
+    println!("| --- | ---: | ---: |");
+    println!("| call without scopes, no request | {baseline:.1} | 1.00x |");
+    println!(
+        "| call with scopes (a token minted and revoked), no request | {minted:.1} | {:.2}x |",
+        minted / baseline
+    );
+    println!(
+        "| one `GET /api/ping`, in-process (`connect`) | {in_process:.1} | {:.2}x |",
+        in_process / baseline
+    );
+    println!(
+        "| one `GET /api/ping`, over HTTP (`connect_url`) | {over_http:.1} | {:.2}x |",
+        over_http / baseline
     );
 }
 
