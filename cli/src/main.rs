@@ -98,6 +98,24 @@ enum Command {
         #[arg(long, short, env = "WASMFN_OUTPUT")]
         output: Option<PathBuf>,
     },
+    /// Build a JavaScript/TypeScript function: bundle it with esbuild (npm packages included)
+    /// into wasmfn's JavaScript engine.
+    ///
+    /// The entry is src/index.ts, src/index.js, index.ts or index.js (the first found) and
+    /// must export its handler as `default` (or `handler`). esbuild comes from the nearest
+    /// node_modules (`npm install`). The engine is built from source the first time (minutes),
+    /// then reused. Manifests use it as `command: wasmfn` / `args: [build-js]`.
+    BuildJs {
+        /// The function's folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The entry file, relative to the folder.
+        #[arg(long)]
+        entry: Option<PathBuf>,
+        /// Where to write the module (relative to the folder; default plugin.wasm).
+        #[arg(long, short, env = "WASMFN_OUTPUT")]
+        output: Option<PathBuf>,
+    },
     /// Print the JSON Schema of manifest.yaml.
     Schema,
 }
@@ -132,7 +150,7 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("WASMFN_LOG")
                 // The registry's and dev mode's own logs are shown as status lines instead.
                 .unwrap_or_else(|_| {
-                    "warn,wasmfn::registry=off,wasmfn::dev=off,wasmfn::guest=info,wasmfn::build=info"
+                    "warn,wasmfn::registry=off,wasmfn::dev=off,wasmfn::guest=info,wasmfn::build=info,extism=off"
                         .into()
                 }),
         )
@@ -154,6 +172,7 @@ fn main() -> ExitCode {
         }
         Command::Check { dir } => commands::check::run(&dir),
         Command::BuildRust { dir, output } => commands::build::rust(&dir, output),
+        Command::BuildJs { dir, entry, output } => commands::build::js(&dir, entry, output),
         Command::Schema => {
             print!("{}", wasmfn_schema::manifest::json_schema::manifest_schema_json());
             Ok(ExitCode::SUCCESS)

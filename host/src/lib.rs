@@ -33,6 +33,7 @@ mod functions;
 pub mod host_api;
 mod host_fns;
 mod invocation;
+pub mod js;
 pub mod registry;
 pub mod router;
 pub mod runtime;

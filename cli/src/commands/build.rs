@@ -11,7 +11,10 @@ use std::{
 use anstream::println;
 use anyhow::Context;
 use tokio::{sync::Semaphore, task::JoinSet};
-use wasmfn::{dev::BuildRunner, toolchain::RustGuestBuild};
+use wasmfn::{
+    dev::BuildRunner,
+    toolchain::{JsBuild, RustGuestBuild},
+};
 
 use crate::style::{ERROR, OK, WORKING, status};
 
@@ -88,5 +91,27 @@ pub(crate) fn rust(dir: &Path, output: Option<PathBuf>) -> anyhow::Result<ExitCo
     }
     let wasm = build.run()?;
     eprintln!("wasm: {}", wasm.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn js(
+    dir: &Path,
+    entry: Option<PathBuf>,
+    output: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let mut build = JsBuild::new(dir);
+    if let Some(entry) = entry {
+        build = build.with_entry(entry);
+    }
+    if let Some(output) = output {
+        build = build.with_output(output);
+    }
+    let report = build.run()?;
+    eprintln!(
+        "bundled {} bytes in {:.0?}; wasm: {}",
+        report.bundle_bytes,
+        report.bundle_time,
+        report.output.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

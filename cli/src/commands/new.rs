@@ -16,6 +16,10 @@ use crate::style::{OK, status};
 pub(crate) enum Template {
     /// A Rust function on the wasmfn PDK.
     Rust,
+    /// A TypeScript function (esbuild, type-checked with tsc).
+    Ts,
+    /// A JavaScript function (esbuild).
+    Js,
 }
 
 /// A template's files (path, contents), with `my-function` where the name goes.
@@ -25,6 +29,17 @@ fn files(template: Template) -> &'static [(&'static str, &'static str)] {
             ("Cargo.toml", include_str!("../../../templates/rust/Cargo.toml")),
             ("manifest.yaml", include_str!("../../../templates/rust/manifest.yaml")),
             ("src/lib.rs", include_str!("../../../templates/rust/src/lib.rs")),
+        ],
+        Template::Ts => &[
+            ("manifest.yaml", include_str!("../../../templates/ts/manifest.yaml")),
+            ("package.json", include_str!("../../../templates/ts/package.json")),
+            ("tsconfig.json", include_str!("../../../templates/ts/tsconfig.json")),
+            ("src/index.ts", include_str!("../../../templates/ts/src/index.ts")),
+        ],
+        Template::Js => &[
+            ("manifest.yaml", include_str!("../../../templates/js/manifest.yaml")),
+            ("package.json", include_str!("../../../templates/js/package.json")),
+            ("src/index.js", include_str!("../../../templates/js/src/index.js")),
         ],
     }
 }
@@ -44,6 +59,7 @@ pub(crate) fn run(dir: &Path, name: &str, template: Template) -> anyhow::Result<
     }
     let checkout = checkout();
     let pdk = checkout.join("pdk/rust");
+    let js_pdk = checkout.join("pdk/js");
     let schema = checkout.join("schema/manifest.schema.json");
     for (path, contents) in files(template) {
         let contents = contents
@@ -54,6 +70,7 @@ pub(crate) fn run(dir: &Path, name: &str, template: Template) -> anyhow::Result<
                 "path = \"../../pdk/rust\"",
                 &format!("path = {:?}", pdk.display().to_string()),
             )
+            .replace("file:../../pdk/js", &format!("file:{}", js_pdk.display()))
             .replace("../../schema/manifest.schema.json", &schema.display().to_string());
         let file = folder.join(path);
         std::fs::create_dir_all(file.parent().expect("files are in the folder"))?;
@@ -61,6 +78,9 @@ pub(crate) fn run(dir: &Path, name: &str, template: Template) -> anyhow::Result<
             .with_context(|| format!("cannot write {}", file.display()))?;
     }
     println!("{} {} from the {template:?} template", status(OK, "created"), folder.display());
+    if matches!(template, Template::Ts | Template::Js) {
+        println!("          then: (cd {} && npm install)", folder.display());
+    }
     println!("          run it: wasmfn dev {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }

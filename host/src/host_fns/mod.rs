@@ -2,7 +2,10 @@
 //! registered in [`for_slot`]; adding one never touches the runtime.
 
 mod api_request;
+mod clock;
+mod js_script;
 mod log;
+mod random;
 
 use std::sync::Arc;
 
@@ -17,15 +20,23 @@ pub(crate) struct HostState {
     pub(crate) function: Arc<str>,
     /// The running call's access to the app's API; set for the length of each call.
     pub(crate) call: Option<CallApi>,
+    /// A JS function's bundle, for the engine to run.
+    pub(crate) script: Option<Arc<str>>,
 }
 
 impl HostState {
-    pub(crate) fn new(function: Arc<str>) -> UserData<Self> {
-        UserData::new(Self { function, call: None })
+    pub(crate) fn new(function: Arc<str>, script: Option<Arc<str>>) -> UserData<Self> {
+        UserData::new(Self { function, call: None, script })
     }
 }
 
 /// The host functions an instance is linked with, sharing its `state`.
 pub(crate) fn for_slot(state: &UserData<HostState>) -> Vec<Function> {
-    vec![log::function(state), api_request::function(state)]
+    vec![
+        log::function(state),
+        api_request::function(state),
+        js_script::function(state),
+        random::function(),
+        clock::function(),
+    ]
 }

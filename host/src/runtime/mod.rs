@@ -45,6 +45,8 @@ impl Default for RuntimeOptions {
 /// The parts of a function every slot is built from.
 pub(crate) struct FunctionModule {
     wasm: Bytes,
+    /// A JS function's bundle, cut off its `plugin.wasm` (see [`crate::js`]).
+    script: Option<Arc<str>>,
     spec: FunctionSpec,
     host_api: HostApi,
     scopes: Arc<ScopeSet>,
@@ -93,8 +95,13 @@ impl LoadedFunction {
             scope: e.glob().unwrap_or_default().to_owned(),
             message: e.kind().to_string(),
         })?;
+        let (wasm, script) = match crate::js::split(&wasm) {
+            Some((engine, script)) => (Bytes::copy_from_slice(engine), Some(Arc::from(script))),
+            None => (Bytes::from(wasm), None),
+        };
         let module = FunctionModule {
-            wasm: wasm.into(),
+            wasm,
+            script,
             spec: spec.clone(),
             host_api: options.host_api.clone(),
             scopes: Arc::new(scopes),

@@ -23,7 +23,8 @@ impl Slot {
     /// Compiles the module on a new Engine (Extism's disk cache makes repeats cheap) and
     /// creates an instance.
     pub(super) fn new(module: &FunctionModule) -> Result<Self, extism::Error> {
-        let state = HostState::new(module.spec.manifest.name.as_str().into());
+        let state =
+            HostState::new(module.spec.manifest.name.as_str().into(), module.script.clone());
         let builder = PluginBuilder::new(module.extism_manifest())
             .with_wasi(true)
             .with_functions(host_fns::for_slot(&state));

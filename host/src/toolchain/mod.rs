@@ -1,4 +1,4 @@
-//! Building Rust guests for wasm with whatever this machine has.
+//! Building guests for wasm with whatever this machine has.
 //!
 //! Two ways work, tried in order:
 //! 1. **rustup** with the `wasm32-unknown-unknown` target installed (the usual setup):
@@ -18,10 +18,25 @@
 //! # Ok::<(), wasmfn::toolchain::BuildError>(())
 //! ```
 
+//!
+//! JavaScript/TypeScript functions build with [`JsBuild`]: esbuild bundles them, and the
+//! bundle is appended to the QuickJS engine, itself a Rust guest built as above.
+
 mod detect;
+mod js;
 mod rust;
 
 pub use self::{
     detect::{Toolchain, ToolchainSearch},
+    js::{ENTRIES, JsBuild, JsBuildError, JsBuildReport, MODULE_GLOBAL},
     rust::{BuildError, RustGuestBuild, WASM_TARGET},
 };
+
+/// Replaces `to` with `bytes` in one step: written beside it under a hidden name, then renamed
+/// over it, so a watcher never sees half a file.
+pub(crate) fn write_replacing(to: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = to.file_name().unwrap_or_default().to_string_lossy();
+    let partial = to.with_file_name(format!(".{name}.partial"));
+    std::fs::write(&partial, bytes)?;
+    std::fs::rename(&partial, to)
+}

@@ -173,15 +173,31 @@ impl RustGuestBuild {
     }
 }
 
-/// Copies `from` over `to` through a hidden file beside `to` and a rename.
+/// Copies `from` over `to` in one step (see [`super::write_replacing`]).
 fn replace_file(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
-    let name = to.file_name().unwrap_or_default().to_string_lossy();
-    let partial = to.with_file_name(format!(".{name}.partial"));
-    std::fs::copy(from, &partial)?;
-    std::fs::rename(&partial, to)
+    super::write_replacing(to, &std::fs::read(from)?)
 }
 
 fn cargo_command(toolchain: &Toolchain) -> Command {
+    let mut cargo = toolchain_command(toolchain);
+    // C code in guests (QuickJS in the JS engine) is compiled with clang for wasm; Debian
+    // names its tools with the LLVM version. An explicit setting wins.
+    for (var, tool) in
+        [("CC_wasm32_unknown_unknown", "clang-19"), ("AR_wasm32_unknown_unknown", "llvm-ar-19")]
+    {
+        if std::env::var_os(var).is_none() && on_path(tool) {
+            cargo.env(var, tool);
+        }
+    }
+    cargo
+}
+
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
+}
+
+fn toolchain_command(toolchain: &Toolchain) -> Command {
     match toolchain {
         Toolchain::Rustup { name } => {
             let mut cargo = Command::new("cargo");

@@ -1,0 +1,188 @@
+//! Building a JavaScript or TypeScript function: esbuild bundles its entry and npm
+//! dependencies into one script, which is appended to wasmfn's QuickJS engine (see
+//! [`crate::js`]).
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use super::{BuildError, RustGuestBuild};
+
+/// Why a JS function could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JsBuildError {
+    /// No entry file was given and none of the usual ones exists.
+    #[error("{}: no entry file (looked for {})", dir.display(), ENTRIES.join(", "))]
+    NoEntry {
+        /// The function folder.
+        dir: PathBuf,
+    },
+    /// esbuild is not installed where it is looked for.
+    #[error(
+        "esbuild not found for {} (looked for node_modules/.bin/esbuild in it and its parents, \
+         then on PATH): run `npm install` (the function's package.json lists esbuild)",
+        dir.display()
+    )]
+    NoEsbuild {
+        /// The function folder.
+        dir: PathBuf,
+    },
+    /// esbuild ran and failed: `errors` is what it printed (file:line:column and the code).
+    #[error("bundling {} failed:\n{errors}", entry.display())]
+    Bundle {
+        /// The entry file.
+        entry: PathBuf,
+        /// esbuild's diagnostics.
+        errors: String,
+    },
+    /// The engine could not be built.
+    #[error("building the JavaScript engine: {0}")]
+    Engine(#[from] BuildError),
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The entry files looked for, in order, when none is given.
+pub const ENTRIES: [&str; 4] = ["src/index.ts", "src/index.js", "index.ts", "index.js"];
+
+/// The global esbuild puts the bundle's exports in; the engine reads the handler from it.
+pub const MODULE_GLOBAL: &str = "__wasmfn_module";
+
+/// The engine's crate, in this checkout of wasmfn.
+fn engine_crate() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../pdk/js/engine")
+}
+
+/// A build of one JS/TS function.
+#[derive(Clone, Debug)]
+pub struct JsBuild {
+    dir: PathBuf,
+    entry: Option<PathBuf>,
+    output: PathBuf,
+    engine_target_dir: Option<PathBuf>,
+}
+
+/// What a [`JsBuild`] did.
+#[derive(Clone, Debug)]
+pub struct JsBuildReport {
+    /// The module written.
+    pub output: PathBuf,
+    /// The bundle's size in bytes.
+    pub bundle_bytes: usize,
+    /// How long esbuild took.
+    pub bundle_time: Duration,
+}
+
+impl JsBuild {
+    /// Builds the function in `dir` into `dir/plugin.wasm`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        Self { output: dir.join("plugin.wasm"), dir, entry: None, engine_target_dir: None }
+    }
+
+    /// Bundles `entry` (relative to the folder) instead of the first of [`ENTRIES`] found.
+    pub fn with_entry(mut self, entry: impl Into<PathBuf>) -> Self {
+        self.entry = Some(entry.into());
+        self
+    }
+
+    /// Writes the module to `path` (relative to the folder) instead of `plugin.wasm`.
+    pub fn with_output(mut self, path: impl Into<PathBuf>) -> Self {
+        self.output = self.dir.join(path.into());
+        self
+    }
+
+    /// Builds the engine in `dir` (default: the engine crate's own `target/`).
+    pub fn with_engine_target_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.engine_target_dir = Some(dir.into());
+        self
+    }
+
+    /// Bundles, builds the engine if it is not built yet (minutes the first time, then
+    /// cargo finds it up to date), and writes the module in one step (a rename).
+    pub fn run(&self) -> Result<JsBuildReport, JsBuildError> {
+        let dir = std::fs::canonicalize(&self.dir)
+            .map_err(|source| JsBuildError::Io { path: self.dir.clone(), source })?;
+        let entry = self.entry(&dir)?;
+        let started = std::time::Instant::now();
+        let bundle = bundle(&dir, &entry)?;
+        let bundle_time = started.elapsed();
+        let engine = self.engine()?;
+        let engine =
+            std::fs::read(&engine).map_err(|source| JsBuildError::Io { path: engine, source })?;
+        let module = crate::js::embed(&engine, &bundle);
+        super::write_replacing(&self.output, &module)
+            .map_err(|source| JsBuildError::Io { path: self.output.clone(), source })?;
+        Ok(JsBuildReport { output: self.output.clone(), bundle_bytes: bundle.len(), bundle_time })
+    }
+
+    /// The engine module (built if needed).
+    pub fn engine(&self) -> Result<PathBuf, JsBuildError> {
+        let mut build = RustGuestBuild::new(engine_crate()).with_quiet(true);
+        if let Some(dir) = &self.engine_target_dir {
+            build = build.with_target_dir(dir);
+        }
+        Ok(build.run()?)
+    }
+
+    fn entry(&self, dir: &Path) -> Result<PathBuf, JsBuildError> {
+        if let Some(entry) = &self.entry {
+            return Ok(dir.join(entry));
+        }
+        ENTRIES
+            .iter()
+            .map(|entry| dir.join(entry))
+            .find(|path| path.is_file())
+            .ok_or_else(|| JsBuildError::NoEntry { dir: dir.to_path_buf() })
+    }
+}
+
+/// esbuild's one-file bundle of `entry`, exports in [`MODULE_GLOBAL`].
+fn bundle(dir: &Path, entry: &Path) -> Result<String, JsBuildError> {
+    let esbuild =
+        find_esbuild(dir).ok_or_else(|| JsBuildError::NoEsbuild { dir: dir.to_path_buf() })?;
+    let output = Command::new(&esbuild)
+        .current_dir(dir)
+        .arg(entry)
+        .args([
+            "--bundle",
+            "--format=iife",
+            &format!("--global-name={MODULE_GLOBAL}"),
+            "--platform=browser",
+            "--target=es2023",
+            "--charset=utf8",
+            "--log-level=warning",
+            "--color=false",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|source| JsBuildError::Io { path: esbuild.clone(), source })?;
+    if !output.status.success() {
+        let errors = String::from_utf8_lossy(&output.stderr).trim_end().to_owned();
+        return Err(JsBuildError::Bundle { entry: entry.to_path_buf(), errors });
+    }
+    String::from_utf8(output.stdout).map_err(|e| JsBuildError::Bundle {
+        entry: entry.to_path_buf(),
+        errors: format!("esbuild wrote a bundle that is not UTF-8: {e}"),
+    })
+}
+
+/// `node_modules/.bin/esbuild` in `dir` or its parents, else `esbuild` on `PATH`.
+fn find_esbuild(dir: &Path) -> Option<PathBuf> {
+    let local = dir.ancestors().map(|d| d.join("node_modules/.bin/esbuild")).find(|p| p.is_file());
+    local.or_else(|| {
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .map(|d| d.join("esbuild"))
+            .find(|p| p.is_file())
+    })
+}

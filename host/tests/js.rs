@@ -1,0 +1,198 @@
+//! JavaScript and TypeScript functions for real: bundled by esbuild (npm packages included),
+//! run by the QuickJS engine built from source, called through the real host and HTTP server.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use support::FunctionsDir;
+use tower::ServiceExt;
+use wasmfn::{
+    Invocation,
+    toolchain::{JsBuild, JsBuildError},
+};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js").join(name)
+}
+
+/// Builds the JS function in `source` into `dir/<name>/plugin.wasm`, with `manifest_extra`.
+fn add_js(dir: &FunctionsDir, name: &str, source: &Path, manifest_extra: &str) {
+    let folder = dir.path().join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("manifest.yaml"), format!("name: {name}\n{manifest_extra}"))
+        .unwrap();
+    JsBuild::new(source)
+        .with_output(folder.join("plugin.wasm"))
+        .with_engine_target_dir(support::guest_target_dir())
+        .run()
+        .unwrap_or_else(|e| panic!("building {}: {e}", source.display()));
+}
+
+async fn call(
+    functions: &wasmfn::Functions,
+    name: &str,
+    input: Value,
+) -> Result<Value, wasmfn::InvokeError> {
+    let output = functions.service().oneshot(Invocation::json(name, &input)).await?;
+    Ok(serde_json::from_slice(&output).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn npm_packages_run_unmodified() {
+    let dir = FunctionsDir::new();
+    let examples = support::repo_root().join("examples");
+    add_js(&dir, "hello-ts", &examples.join("hello-ts"), "config:\n  greeting: Hi\n");
+    add_js(&dir, "hello-js", &examples.join("hello-js"), "");
+    let functions = dir.functions();
+
+    // zod validates, crypto.randomUUID comes from the host's randomness.
+    let output =
+        call(&functions, "hello-ts", json!({ "name": "Ada", "excited": true })).await.unwrap();
+    assert_eq!(output["message"], "Hi, Ada!");
+    assert_eq!(output["id"].as_str().unwrap().len(), 36);
+    let error = call(&functions, "hello-ts", json!({ "name": 5 })).await.unwrap_err();
+    assert_eq!((error.code(), error.status().as_u16()), ("invalid_input", 400));
+    assert!(error.to_string().contains("name: Expected string, received number"), "{error}");
+
+    // nanoid (crypto.getRandomValues) and date-fns.
+    let input = json!({ "title": "dentist", "from": "2026-01-30", "days": 3 });
+    let first = call(&functions, "hello-js", input.clone()).await.unwrap();
+    let second = call(&functions, "hello-js", input).await.unwrap();
+    assert_eq!(
+        (first["title"].as_str(), first["due"].as_str()),
+        (Some("dentist"), Some("2026-02-02"))
+    );
+    assert_eq!(first["id"].as_str().unwrap().len(), 21);
+    assert_ne!(first["id"], second["id"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_web_globals_npm_code_expects_behave_like_the_web() {
+    let dir = FunctionsDir::new();
+    add_js(&dir, "globals", &fixture("globals"), "");
+    let output = call(&dir.functions(), "globals", Value::Null).await.unwrap();
+    assert_eq!(output["decoded"], "héllo €𝄞");
+    assert_eq!(output["utf8"], 14);
+    let url = &output["url"];
+    // Changing searchParams re-serializes the query form-encoded, as browsers do.
+    assert_eq!(url["href"], "https://user:pw@example.com:8443/a/b?x=1&y=two+words&z=3#frag");
+    assert_eq!(
+        (url["host"].as_str(), url["pathname"].as_str()),
+        (Some("example.com:8443"), Some("/a/b"))
+    );
+    assert_eq!((url["x"].as_str(), url["y"].as_str()), (Some("1"), Some("two words")));
+    assert_eq!(url["origin"], "https://example.com:8443");
+    assert_eq!(output["invalidUrl"], false);
+    assert_eq!(output["params"], "q=a+b&n=1");
+    assert_eq!(
+        (output["randomLength"].as_u64(), output["randomVaries"].as_bool()),
+        (Some(16), Some(true))
+    );
+    assert_eq!(output["uuid"], true);
+    assert_eq!(
+        (output["base64"].as_str(), output["unbase64"].as_str()),
+        (Some("aGVsbG8="), Some("hello"))
+    );
+    assert_eq!(output["clone"], json!({ "distinct": true, "cycle": true, "date": true, "map": 1 }));
+    assert_eq!(output["order"], json!(["microtask", "timeout 0", "timeout 20"]));
+    assert_eq!(output["now"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_kind_of_failure_is_a_clear_json_error_and_the_next_call_works() {
+    let dir = FunctionsDir::new();
+    add_js(&dir, "faults", &fixture("faults"), "timeout: 2s\nmemory: 32mib\n");
+    add_js(&dir, "other", &fixture("faults"), "");
+    let functions = dir.builder().with_body_limit(8 << 20).build().unwrap();
+    let addr = support::serve(functions.router()).await;
+    let http = reqwest::Client::new();
+    let post = |function: &str, body: String| {
+        let request = http.post(format!("http://{addr}/api/functions/{function}")).body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        }
+    };
+
+    let cases: [(Value, u16, &str, &str); 7] = [
+        (json!({ "op": "throw" }), 500, "js_error", "TypeError: the input was wrong\n    at "),
+        (json!({ "op": "custom" }), 409, "out_of_stock", "no more blue ones"),
+        (json!({ "op": "reject" }), 500, "js_error", "Error: rejected later"),
+        (json!({ "op": "bigint" }), 500, "invalid_output", "BigInt"),
+        (json!({ "op": "cycle" }), 500, "invalid_output", "circular"),
+        (json!({ "op": "loop" }), 504, "timeout", "timed out after 2000ms"),
+        (json!({ "op": "alloc" }), 500, "", "memory"),
+    ];
+    for (input, status, code, message) in cases {
+        let (got, body) = post("faults", input.to_string()).await;
+        let error = &body["error"];
+        assert_eq!(got, status, "{input}: {body}");
+        if !code.is_empty() {
+            assert_eq!(error["code"], code, "{input}: {body}");
+        }
+        assert!(error["message"].as_str().unwrap().contains(message), "{input}: {body}");
+        // The host, the function and other functions all keep working.
+        let echo = json!({ "op": "echo", "value": [1, "two"] }).to_string();
+        assert_eq!(post("faults", echo.clone()).await, (200, json!([1, "two"])), "after {input}");
+        assert_eq!(post("other", echo).await.0, 200, "after {input}");
+    }
+
+    let (status, body) = post("faults", "{not json".to_owned()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_input")), "{body}");
+    let text = "x".repeat(5 << 20);
+    let (status, body) = post("faults", json!({ "op": "size", "text": text }).to_string()).await;
+    assert_eq!((status, body), (200, json!({ "length": 5 << 20 })));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_script_fails_its_build_or_its_calls_with_the_reason() {
+    let error = JsBuild::new(fixture("syntax-error"))
+        .with_output(tempfile::tempdir().unwrap().path().join("plugin.wasm"))
+        .run()
+        .unwrap_err();
+    let JsBuildError::Bundle { errors, .. } = &error else { panic!("{error:?}") };
+    assert!(errors.contains("index.js:2:"), "file:line:column: {errors}");
+
+    let dir = FunctionsDir::new();
+    for name in ["no-handler", "not-a-function", "throws-on-load", "never-settles"] {
+        add_js(&dir, name, &fixture(name), "");
+    }
+    add_js(&dir, "faults", &fixture("faults"), "");
+    let functions = dir.functions();
+    let cases = [
+        ("no-handler", "handler_missing", "no `default` or `handler` export"),
+        ("not-a-function", "handler_missing", "is a int, not a function"),
+        ("throws-on-load", "script_error", "broken at load"),
+        ("never-settles", "promise_never_settled", "never settled"),
+    ];
+    for (name, code, message) in cases {
+        for _ in 0..2 {
+            let error = call(&functions, name, Value::Null).await.unwrap_err();
+            assert_eq!(error.code(), code, "{name}: {error}");
+            assert!(error.to_string().contains(message), "{name}: {error}");
+        }
+    }
+    let echo = json!({ "op": "echo", "value": "alive" });
+    assert_eq!(call(&functions, "faults", echo).await.unwrap(), "alive");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_js_function_reads_config_and_calls_the_app_api() {
+    let dir = FunctionsDir::new();
+    let extra = "config:\n  region: eu\napi:\n  scopes: [\"GET /api/ping\"]\n";
+    add_js(&dir, "faults", &fixture("faults"), extra);
+    let functions = dir.functions();
+    functions
+        .host_api()
+        .connect(axum::Router::new().route("/api/ping", axum::routing::get(|| async { "pong" })));
+    let output =
+        call(&functions, "faults", json!({ "op": "config", "key": "region" })).await.unwrap();
+    assert_eq!(output, json!({ "value": "eu" }));
+    let request = |path: &str| json!({ "op": "api", "request": { "method": "GET", "path": path } });
+    let output = call(&functions, "faults", request("/api/ping")).await.unwrap();
+    assert_eq!(output, json!({ "status": 200, "body": "pong" }));
+    let output = call(&functions, "faults", request("/api/secret")).await.unwrap();
+    assert_eq!(output["status"], 403);
+}

@@ -1,0 +1,2 @@
+throw new Error("broken at load");
+export default () => 1;

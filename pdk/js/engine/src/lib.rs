@@ -1,0 +1,205 @@
+//! wasmfn's JavaScript engine: QuickJS (through rquickjs) as an Extism plugin.
+//!
+//! One instance keeps one QuickJS runtime. On its first call it evaluates the prelude (the
+//! web globals npm code expects), then the function's bundle, which the host hands over
+//! (`wasmfn_js_script`), and finds the handler: the bundle's `default` export, or `handler`.
+//! Each call parses the input, calls the handler, runs promise jobs and timers until its
+//! result settles, and returns it as JSON; an exception becomes a wasmfn error whose message
+//! carries the JS stack.
+
+mod host;
+mod natives;
+
+use std::cell::RefCell;
+
+use extism_pdk::{FnResult, WithReturnCode, plugin_fn};
+use rquickjs::{
+    CatchResultExt, CaughtError, Context, Ctx, Function, Object, Persistent, Promise, Runtime,
+    Value, promise::PromiseState,
+};
+use wasmfn_schema::wire::{GuestError, codes};
+
+/// The global the bundle's exports land in (esbuild's `--global-name`).
+const MODULE_GLOBAL: &str = "__wasmfn_module";
+/// QuickJS's own stack limit; without one, every eval in wasm fails as a stack overflow.
+const MAX_STACK: usize = 256 * 1024;
+
+struct Engine {
+    // Dropped in this order: the handler before the context before the runtime.
+    handler: Persistent<Function<'static>>,
+    context: Context,
+    runtime: Runtime,
+}
+
+thread_local! {
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
+#[plugin_fn]
+pub fn handle(input: String) -> FnResult<String> {
+    call(&input).map_err(|error| WithReturnCode::new(extism_pdk::Error::msg(error.to_json()), 1))
+}
+
+fn call(input: &str) -> Result<String, GuestError> {
+    ENGINE.with(|engine| {
+        let mut engine = engine.borrow_mut();
+        if engine.is_none() {
+            *engine = Some(Engine::start()?);
+        }
+        engine.as_ref().expect("just started").call(input)
+    })
+}
+
+impl Engine {
+    fn start() -> Result<Self, GuestError> {
+        let runtime = Runtime::new().map_err(|e| engine_error(&e.to_string()))?;
+        runtime.set_max_stack_size(MAX_STACK);
+        let context = Context::full(&runtime).map_err(|e| engine_error(&e.to_string()))?;
+        let script = host::script()?;
+        let handler = context.with(|ctx| -> Result<_, GuestError> {
+            natives::install(&ctx).map_err(|e| engine_error(&e.to_string()))?;
+            ctx.eval::<(), _>(include_str!("prelude.js"))
+                .catch(&ctx)
+                .map_err(|e| engine_error(&describe(e).message))?;
+            ctx.eval::<(), _>(script)
+                .catch(&ctx)
+                .map_err(|e| GuestError::new("script_error", describe(e).message))?;
+            let handler = find_handler(&ctx)?;
+            Ok(Persistent::save(&ctx, handler))
+        })?;
+        Ok(Self { handler, context, runtime })
+    }
+
+    fn call(&self, input: &str) -> Result<String, GuestError> {
+        let promise =
+            self.context.with(|ctx| -> Result<Persistent<Promise<'static>>, GuestError> {
+                let handler =
+                    self.handler.clone().restore(&ctx).map_err(|e| engine_error(&e.to_string()))?;
+                let call: Function =
+                    ctx.globals().get("__wasmfn_call").map_err(|e| engine_error(&e.to_string()))?;
+                let promise: Promise = call.call((handler, input)).catch(&ctx).map_err(describe)?;
+                Ok(Persistent::save(&ctx, promise))
+            })?;
+        loop {
+            self.run_jobs()?;
+            let settled = self.context.with(|ctx| -> Result<Option<String>, GuestError> {
+                let promise =
+                    promise.clone().restore(&ctx).map_err(|e| engine_error(&e.to_string()))?;
+                match promise.state() {
+                    PromiseState::Pending => Ok(None),
+                    PromiseState::Resolved => promise
+                        .result::<String>()
+                        .expect("settled")
+                        .map(Some)
+                        .map_err(|e| engine_error(&e.to_string())),
+                    PromiseState::Rejected => {
+                        let reason = promise.result::<Value>().expect("settled").catch(&ctx);
+                        Err(describe(reason.expect_err("rejected")))
+                    }
+                }
+            })?;
+            if let Some(output) = settled {
+                return Ok(output);
+            }
+            if !self.run_timer()? {
+                return Err(GuestError::new(
+                    "promise_never_settled",
+                    "the handler's promise never settled (nothing left to run: no job, no timer)",
+                ));
+            }
+        }
+    }
+
+    fn run_jobs(&self) -> Result<(), GuestError> {
+        while self.runtime.is_job_pending() {
+            if let Err(job) = self.runtime.execute_pending_job() {
+                // An exception thrown in a job nobody awaits: log it, as browsers do.
+                let message = job.0.with(|ctx| {
+                    describe(CaughtError::from_error(&ctx, rquickjs::Error::Exception)).message
+                });
+                host::log("error", &format!("uncaught exception in a promise job: {message}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn run_timer(&self) -> Result<bool, GuestError> {
+        self.context.with(|ctx| {
+            let run: Function = ctx
+                .globals()
+                .get("__wasmfn_run_timer")
+                .map_err(|e| engine_error(&e.to_string()))?;
+            run.call::<_, bool>(()).catch(&ctx).map_err(describe)
+        })
+    }
+}
+
+fn find_handler<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, GuestError> {
+    let missing = |what: &str| {
+        GuestError::new(
+            "handler_missing",
+            format!(
+                "{what}: export the handler as `export default async function (input) {{ ... }}` (or `export function handler`)"
+            ),
+        )
+    };
+    let module: Value =
+        ctx.globals().get(MODULE_GLOBAL).map_err(|e| engine_error(&e.to_string()))?;
+    let Some(module) = module.as_object() else {
+        return Err(missing("the script exports nothing"));
+    };
+    for name in ["default", "handler"] {
+        let value: Value = module.get(name).map_err(|e| engine_error(&e.to_string()))?;
+        if let Some(function) = value.as_function() {
+            return Ok(function.clone());
+        }
+        if !value.is_undefined() {
+            return Err(missing(&format!(
+                "the export `{name}` is a {}, not a function",
+                value.type_name()
+            )));
+        }
+    }
+    Err(missing("the script has no `default` or `handler` export"))
+}
+
+/// A thrown value as a wasmfn error: its `code` property when it has one (`js_error`
+/// otherwise), its message, and (without a code) its type and stack.
+fn describe(error: CaughtError<'_>) -> GuestError {
+    match error {
+        CaughtError::Exception(exception) => {
+            let object: &Object = exception.as_object();
+            let code = object.get::<_, Option<String>>("code").ok().flatten();
+            let status = object.get::<_, Option<u16>>("status").ok().flatten();
+            let message = exception.message().unwrap_or_default();
+            let name = object
+                .get::<_, Option<String>>("name")
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| "Error".into());
+            let stack = exception.stack().unwrap_or_default();
+            // An error thrown with a code is the function's answer: its message says it all.
+            // Anything else is a bug: its type and stack help find it.
+            let text = match &code {
+                Some(_) => message,
+                None if stack.trim().is_empty() => format!("{name}: {message}"),
+                None => format!("{name}: {message}\n{}", stack.trim_end()),
+            };
+            let mut error = GuestError::new(code.unwrap_or_else(|| "js_error".into()), text);
+            error.status = status.filter(|s| (400..=599).contains(s));
+            error
+        }
+        CaughtError::Value(value) => {
+            let text = value
+                .as_string()
+                .and_then(|s| s.to_string().ok())
+                .unwrap_or_else(|| format!("a {} was thrown", value.type_name()));
+            GuestError::new("js_error", format!("uncaught: {text}"))
+        }
+        CaughtError::Error(error) => engine_error(&error.to_string()),
+    }
+}
+
+fn engine_error(message: &str) -> GuestError {
+    GuestError::new(codes::TRAP, format!("the JavaScript engine failed: {message}"))
+}

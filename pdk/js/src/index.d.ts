@@ -1,0 +1,147 @@
+// Types of the API a wasmfn function imports from "wasmfn". The one place they are declared:
+// examples and templates are type-checked against it (`tsc --noEmit`).
+
+/** What a function exports as `default` (or `handler`): JSON in, JSON out. */
+export type Handler<Input = unknown, Output = unknown> = (input: Input) => Output | Promise<Output>;
+
+/** Throw it to fail a call with your own code (and HTTP status, 400-599). */
+export declare class WasmfnError extends Error {
+  readonly code: string;
+  readonly status?: number;
+  constructor(code: string, message: string, options?: { status?: number });
+}
+
+type Fields = Record<string, unknown>;
+type LogFn = (message: string, fields?: Fields) => void;
+
+/** Logs into the host's tracing, inside the call's span. `console.*` works too. */
+export declare const log: {
+  trace: LogFn;
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+};
+
+/** The manifest's `config` map. */
+export declare const config: {
+  get(key: string): string | undefined;
+  /** Throws `config_missing` naming the key when it is not set. */
+  require(key: string): string;
+};
+
+export interface ApiRequest {
+  method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+  /** Path and query, starting with `/`. */
+  path: string;
+  headers?: Record<string, string>;
+  /** A text body. */
+  body?: string;
+  /** A JSON body (sets `content-type: application/json`). */
+  json?: unknown;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  /** Lowercase names. */
+  readonly headers: Record<string, string>;
+  /** Whether the status is 2xx. */
+  readonly ok: boolean;
+  text(): string;
+  json<T = unknown>(): T;
+  /** This response when `ok`; else throws `host_api_status` with the status and body. */
+  ensureOk(): ApiResponse;
+}
+
+type Options = Omit<ApiRequest, "method" | "path" | "json">;
+
+/**
+ * The host app's own API, within the manifest's `api.scopes`. The host adds a token minted
+ * for this call. Rejects only when there is no response (`host_api_unavailable`,
+ * `host_api_failed`); a 403 `scope_denied` is a response.
+ */
+export declare const api: {
+  request(request: ApiRequest): Promise<ApiResponse>;
+  get(path: string, options?: Options): Promise<ApiResponse>;
+  delete(path: string, options?: Options): Promise<ApiResponse>;
+  post(path: string, json?: unknown, options?: Options): Promise<ApiResponse>;
+  put(path: string, json?: unknown, options?: Options): Promise<ApiResponse>;
+  patch(path: string, json?: unknown, options?: Options): Promise<ApiResponse>;
+};
+
+// The web globals wasmfn's engine provides (no DOM, no Node): declared here so TypeScript
+// knows them with `lib: ["ES2023"]`.
+declare global {
+  interface Console {
+    log(...data: unknown[]): void;
+    info(...data: unknown[]): void;
+    warn(...data: unknown[]): void;
+    error(...data: unknown[]): void;
+    debug(...data: unknown[]): void;
+    trace(...data: unknown[]): void;
+  }
+  var console: Console;
+
+  class TextEncoder {
+    readonly encoding: "utf-8";
+    encode(input?: string): Uint8Array;
+  }
+  class TextDecoder {
+    constructor(label?: "utf-8" | "utf8", options?: { fatal?: boolean });
+    readonly encoding: "utf-8";
+    readonly fatal: boolean;
+    decode(input?: ArrayBuffer | ArrayBufferView): string;
+  }
+
+  class URLSearchParams implements Iterable<[string, string]> {
+    constructor(init?: string | Record<string, string> | Iterable<[string, string]> | URLSearchParams);
+    readonly size: number;
+    append(name: string, value: string): void;
+    delete(name: string): void;
+    get(name: string): string | null;
+    getAll(name: string): string[];
+    has(name: string): boolean;
+    set(name: string, value: string): void;
+    sort(): void;
+    forEach(callback: (value: string, key: string, parent: URLSearchParams) => void, thisArg?: unknown): void;
+    keys(): IterableIterator<string>;
+    values(): IterableIterator<string>;
+    entries(): IterableIterator<[string, string]>;
+    [Symbol.iterator](): IterableIterator<[string, string]>;
+    toString(): string;
+  }
+  class URL {
+    constructor(url: string | URL, base?: string | URL);
+    static canParse(url: string | URL, base?: string | URL): boolean;
+    static parse(url: string | URL, base?: string | URL): URL | null;
+    href: string;
+    readonly origin: string;
+    protocol: string;
+    username: string;
+    password: string;
+    host: string;
+    hostname: string;
+    port: string;
+    pathname: string;
+    search: string;
+    readonly searchParams: URLSearchParams;
+    hash: string;
+    toString(): string;
+    toJSON(): string;
+  }
+
+  var crypto: {
+    getRandomValues<T extends Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array>(array: T): T;
+    randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
+  };
+
+  function atob(data: string): string;
+  function btoa(data: string): string;
+  function structuredClone<T>(value: T): T;
+  /** Timers run on a virtual clock, in order, before the call returns. */
+  function setTimeout<A extends unknown[]>(callback: (...args: A) => void, ms?: number, ...args: A): number;
+  function setInterval<A extends unknown[]>(callback: (...args: A) => void, ms?: number, ...args: A): number;
+  function clearTimeout(id: number | undefined): void;
+  function clearInterval(id: number | undefined): void;
+  function queueMicrotask(callback: () => void): void;
+}
