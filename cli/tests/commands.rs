@@ -151,3 +151,37 @@ fn new_creates_a_function_that_checks() {
     let usage = wasmfn(&["new"]);
     assert_eq!(usage.status.code(), Some(2), "usage errors exit with 2");
 }
+
+#[test]
+fn new_ts_and_js_functions_build_with_build_js_and_answer() {
+    // Inside the checkout, so esbuild and the `wasmfn` package resolve from its node_modules.
+    let dir = tempfile::tempdir_in(repo_root().join("target")).unwrap();
+    let path = dir.path().to_str().unwrap();
+    for (name, template) in [("greet-ts", "ts"), ("greet-js", "js")] {
+        let created = wasmfn(&["new", name, "--template", template, "--dir", path]);
+        assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+        assert!(stdout(&created).contains("npm install"), "{}", stdout(&created));
+        let package = std::fs::read_to_string(dir.path().join(name).join("package.json")).unwrap();
+        assert!(package.contains(&format!("\"name\": \"{name}\"")), "{package}");
+        let pdk = format!("file:{}", repo_root().join("pdk/js").display());
+        assert!(package.contains(&pdk), "{package}");
+
+        let folder = dir.path().join(name);
+        let built = wasmfn(&["build-js", folder.to_str().unwrap()]);
+        assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+        let answer = wasmfn(&["invoke", "--dir", path, name, r#"{"name":"Ada"}"#]);
+        assert!(answer.status.success(), "{}", String::from_utf8_lossy(&answer.stderr));
+        let output: serde_json::Value = serde_json::from_str(&stdout(&answer)).unwrap();
+        assert_eq!(output["message"], "Hello, Ada!");
+    }
+    let check = wasmfn(&["check", path]);
+    assert!(check.status.success(), "{}", stdout(&check));
+
+    // A syntax error fails the build with esbuild's file:line:column.
+    let source = dir.path().join("greet-js/src/index.js");
+    std::fs::write(&source, "export default function ( {\n").unwrap();
+    let broken = wasmfn(&["build-js", dir.path().join("greet-js").to_str().unwrap()]);
+    assert_eq!(broken.status.code(), Some(1));
+    let errors = String::from_utf8_lossy(&broken.stderr);
+    assert!(errors.contains("src/index.js:2:0"), "{errors}");
+}

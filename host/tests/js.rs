@@ -196,3 +196,25 @@ async fn a_js_function_reads_config_and_calls_the_app_api() {
     let output = call(&functions, "faults", request("/api/secret")).await.unwrap();
     assert_eq!(output["status"], 403);
 }
+
+#[test]
+fn the_typescript_api_types_check_the_examples_and_catch_mistakes() {
+    let tsc = support::repo_root().join("node_modules/.bin/tsc");
+    let check = |project: &Path| {
+        let output = std::process::Command::new(&tsc)
+            .arg("--noEmit")
+            .arg("-p")
+            .arg(project)
+            .output()
+            .unwrap();
+        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    for project in ["examples/hello-ts", "templates/ts"] {
+        let (ok, errors) = check(&support::repo_root().join(project));
+        assert!(ok, "{project}: {errors}");
+    }
+    let (ok, errors) = check(&fixture("type-error"));
+    assert!(!ok);
+    assert!(errors.contains("src/index.ts(5,12)"), "{errors}");
+    assert!(errors.contains("src/index.ts(6,9)"), "{errors}");
+}

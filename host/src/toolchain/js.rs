@@ -102,7 +102,8 @@ impl JsBuild {
         self
     }
 
-    /// Builds the engine in `dir` (default: the engine crate's own `target/`).
+    /// Builds the engine in `dir` (default: `target/guests` of this wasmfn checkout, where
+    /// its tests build guests too).
     pub fn with_engine_target_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.engine_target_dir = Some(dir.into());
         self
@@ -126,13 +127,22 @@ impl JsBuild {
         Ok(JsBuildReport { output: self.output.clone(), bundle_bytes: bundle.len(), bundle_time })
     }
 
-    /// The engine module (built if needed).
+    /// The engine module, built if it is missing or older than its sources. Checking the
+    /// files here instead of asking cargo keeps a rebuild of a JS function in milliseconds.
     pub fn engine(&self) -> Result<PathBuf, JsBuildError> {
-        let mut build = RustGuestBuild::new(engine_crate()).with_quiet(true);
-        if let Some(dir) = &self.engine_target_dir {
-            build = build.with_target_dir(dir);
+        let crate_dir = engine_crate();
+        let target = self
+            .engine_target_dir
+            .clone()
+            .unwrap_or_else(|| crate_dir.join("../../../target/guests"));
+        let built = target.join(super::WASM_TARGET).join("release/wasmfn_js_engine.wasm");
+        let sources = [crate_dir.clone(), crate_dir.join("../../../schema/src")];
+        if modified(&built)
+            .is_some_and(|built| newest(&sources).is_some_and(|newest| newest <= built))
+        {
+            return Ok(built);
         }
-        Ok(build.run()?)
+        Ok(RustGuestBuild::new(crate_dir).with_quiet(true).with_target_dir(target).run()?)
     }
 
     fn entry(&self, dir: &Path) -> Result<PathBuf, JsBuildError> {
@@ -175,6 +185,30 @@ fn bundle(dir: &Path, entry: &Path) -> Result<String, JsBuildError> {
         entry: entry.to_path_buf(),
         errors: format!("esbuild wrote a bundle that is not UTF-8: {e}"),
     })
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The newest modification time of the files under `roots`, `target/` left out.
+fn newest(roots: &[PathBuf]) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    let mut pending: Vec<PathBuf> = roots.to_vec();
+    while let Some(path) = pending.pop() {
+        let Ok(metadata) = std::fs::metadata(&path) else { continue };
+        if metadata.is_dir() {
+            if path.file_name().is_some_and(|name| name == "target") {
+                continue;
+            }
+            for entry in std::fs::read_dir(&path).ok()?.flatten() {
+                pending.push(entry.path());
+            }
+        } else {
+            newest = newest.max(metadata.modified().ok());
+        }
+    }
+    newest
 }
 
 /// `node_modules/.bin/esbuild` in `dir` or its parents, else `esbuild` on `PATH`.
