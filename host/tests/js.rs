@@ -117,7 +117,12 @@ async fn every_kind_of_failure_is_a_clear_json_error_and_the_next_call_works() {
     };
 
     let cases: [(Value, u16, &str, &str); 7] = [
-        (json!({ "op": "throw" }), 500, "js_error", "TypeError: the input was wrong\n    at "),
+        (
+            json!({ "op": "throw" }),
+            500,
+            "js_error",
+            "TypeError: the input was wrong\n    at index_default (index.js:11:",
+        ),
         (json!({ "op": "custom" }), 409, "out_of_stock", "no more blue ones"),
         (json!({ "op": "reject" }), 500, "js_error", "Error: rejected later"),
         (json!({ "op": "bigint" }), 500, "invalid_output", "BigInt"),
@@ -176,6 +181,19 @@ async fn a_broken_script_fails_its_build_or_its_calls_with_the_reason() {
     }
     let echo = json!({ "op": "echo", "value": "alive" });
     assert_eq!(call(&functions, "faults", echo).await.unwrap(), "alive");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runtime_exception_points_at_the_typescript_source_line() {
+    let dir = FunctionsDir::new();
+    add_js(&dir, "ts-throws", &fixture("ts-throws"), "");
+    let functions = dir.functions();
+    let error = call(&functions, "ts-throws", json!({ "n": -1 })).await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("RangeError: n must not be negative, got -1"), "{message}");
+    assert!(message.contains("at handler (src/index.ts:8:"), "{message}");
+    assert!(!message.contains("bundle.js") && !message.contains("prelude"), "{message}");
+    assert_eq!(call(&functions, "ts-throws", json!({ "n": 2 })).await.unwrap(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

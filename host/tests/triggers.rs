@@ -170,21 +170,28 @@ async fn a_run_still_going_makes_the_next_one_skip_unless_overlap_is_allowed() {
     dir.add_testbed("overlapping", &schedule(true, short));
     let functions = dir.functions();
     let mut runs = functions.scheduler().unwrap().subscribe();
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    functions.scheduler().unwrap().stop();
-    // Runs in progress still finish and report; wait for them, however busy the machine.
+    let gaps = |finished: &std::collections::HashMap<String, Vec<SystemTime>>, function: &str| {
+        let mut times = finished.get(function).cloned().unwrap_or_default();
+        times.sort();
+        times.windows(2).map(|pair| pair[1].duration_since(pair[0]).unwrap()).collect::<Vec<_>>()
+    };
+    // Watch until both have shown their behaviour, however slow the machine makes the runs.
     let mut finished = std::collections::HashMap::<String, Vec<SystemTime>>::new();
-    while let Ok(Ok(run)) = tokio::time::timeout(Duration::from_secs(8), runs.recv()).await {
+    let seen_enough = |finished: &_| {
+        !gaps(finished, "exclusive").is_empty()
+            && gaps(finished, "overlapping").contains(&Duration::from_secs(1))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !seen_enough(&finished) {
+        assert!(std::time::Instant::now() < deadline, "not seen in 120 s: {finished:?}");
+        let run = tokio::time::timeout(Duration::from_secs(60), runs.recv()).await;
+        let run = run.unwrap_or_else(|_| panic!("no run for 60 s: {finished:?}")).unwrap();
         run.result.as_ref().unwrap();
         finished.entry(run.function).or_default().push(run.scheduled_at);
     }
-    let gaps = |function: &str| -> Vec<Duration> {
-        let mut times = finished[function].clone();
-        times.sort();
-        times.windows(2).map(|pair| pair[1].duration_since(pair[0]).unwrap()).collect()
-    };
+    functions.scheduler().unwrap().stop();
+    let gaps = |function: &str| gaps(&finished, function);
     // Each run takes over a second: the second after each start was skipped.
-    assert!(!gaps("exclusive").is_empty(), "{finished:?}");
     assert!(gaps("exclusive").iter().all(|gap| *gap >= Duration::from_secs(2)), "{finished:?}");
     // Allowed to overlap: a run started while the one a second before was going.
     assert!(gaps("overlapping").contains(&Duration::from_secs(1)), "{finished:?}");

@@ -21,6 +21,7 @@ pub(crate) use self::pool::InstancePool;
 use crate::{
     FunctionSpec,
     host_api::{HostApi, ScopeSet},
+    js::StackMapper,
 };
 
 /// How functions are run: pool sizes and waiting limits. The defaults suit most apps.
@@ -47,6 +48,8 @@ pub(crate) struct FunctionModule {
     wasm: Bytes,
     /// A JS function's bundle, cut off its `plugin.wasm` (see [`crate::js`]).
     script: Option<Arc<str>>,
+    /// Turns the bundle's positions in a JS function's error stacks into its sources'.
+    stack_mapper: Option<Arc<StackMapper>>,
     spec: FunctionSpec,
     host_api: HostApi,
     scopes: Arc<ScopeSet>,
@@ -95,13 +98,17 @@ impl LoadedFunction {
             scope: e.glob().unwrap_or_default().to_owned(),
             message: e.kind().to_string(),
         })?;
-        let (wasm, script) = match crate::js::split(&wasm) {
-            Some((engine, script)) => (Bytes::copy_from_slice(engine), Some(Arc::from(script))),
-            None => (Bytes::from(wasm), None),
+        let (wasm, script, stack_mapper) = match crate::js::split(&wasm) {
+            Some(js) => {
+                let mapper = js.source_map.and_then(StackMapper::new).map(Arc::new);
+                (Bytes::copy_from_slice(js.engine), Some(Arc::from(js.script)), mapper)
+            }
+            None => (Bytes::from(wasm), None, None),
         };
         let module = FunctionModule {
             wasm,
             script,
+            stack_mapper,
             spec: spec.clone(),
             host_api: options.host_api.clone(),
             scopes: Arc::new(scopes),

@@ -111,7 +111,14 @@ impl InstancePool {
         };
         let started = Instant::now();
         let result = slot.call(&self.export, input, api).map(Bytes::from).map_err(|e| {
-            InvokeError::from_extism(&self.function, self.timeout, started.elapsed(), &e)
+            let mut error =
+                InvokeError::from_extism(&self.function, self.timeout, started.elapsed(), &e);
+            if let (Some(mapper), InvokeError::Guest { message, .. }) =
+                (&self.module.stack_mapper, &mut error)
+            {
+                *message = mapper.rewrite(message);
+            }
+            error
         });
         if result.as_ref().is_err_and(InvokeError::poisons_instance) {
             slot.discard_instance();

@@ -121,10 +121,14 @@ impl JsBuild {
         let engine = self.engine()?;
         let engine =
             std::fs::read(&engine).map_err(|source| JsBuildError::Io { path: engine, source })?;
-        let module = crate::js::embed(&engine, &bundle);
+        let module = crate::js::embed(&engine, &bundle.script, bundle.source_map.as_deref());
         super::write_replacing(&self.output, &module)
             .map_err(|source| JsBuildError::Io { path: self.output.clone(), source })?;
-        Ok(JsBuildReport { output: self.output.clone(), bundle_bytes: bundle.len(), bundle_time })
+        Ok(JsBuildReport {
+            output: self.output.clone(),
+            bundle_bytes: bundle.script.len(),
+            bundle_time,
+        })
     }
 
     /// The engine module, built if it is missing or older than its sources. Checking the
@@ -157,10 +161,28 @@ impl JsBuild {
     }
 }
 
-/// esbuild's one-file bundle of `entry`, exports in [`MODULE_GLOBAL`].
-fn bundle(dir: &Path, entry: &Path) -> Result<String, JsBuildError> {
+/// What esbuild wrote.
+struct Bundle {
+    script: String,
+    source_map: Option<String>,
+}
+
+/// esbuild's one-file bundle of `entry` (exports in [`MODULE_GLOBAL`]) and its source map,
+/// written to a scratch folder beside the function's `node_modules` lookups.
+fn bundle(dir: &Path, entry: &Path) -> Result<Bundle, JsBuildError> {
     let esbuild =
         find_esbuild(dir).ok_or_else(|| JsBuildError::NoEsbuild { dir: dir.to_path_buf() })?;
+    let scratch = std::env::temp_dir().join(format!(
+        "wasmfn-bundle-{}-{}",
+        std::process::id(),
+        SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| JsBuildError::Io { path, source }
+    };
+    std::fs::create_dir_all(&scratch).map_err(io(&scratch))?;
+    let script_file = scratch.join("bundle.js");
     let output = Command::new(&esbuild)
         .current_dir(dir)
         .arg(entry)
@@ -171,21 +193,60 @@ fn bundle(dir: &Path, entry: &Path) -> Result<String, JsBuildError> {
             "--platform=browser",
             "--target=es2023",
             "--charset=utf8",
+            "--sourcemap=external",
+            "--sources-content=false",
             "--log-level=warning",
             "--color=false",
         ])
+        .arg(format!("--outfile={}", script_file.display()))
         .stdin(Stdio::null())
         .output()
-        .map_err(|source| JsBuildError::Io { path: esbuild.clone(), source })?;
-    if !output.status.success() {
-        let errors = String::from_utf8_lossy(&output.stderr).trim_end().to_owned();
-        return Err(JsBuildError::Bundle { entry: entry.to_path_buf(), errors });
-    }
-    String::from_utf8(output.stdout).map_err(|e| JsBuildError::Bundle {
-        entry: entry.to_path_buf(),
-        errors: format!("esbuild wrote a bundle that is not UTF-8: {e}"),
-    })
+        .map_err(io(&esbuild));
+    let result = output.and_then(|output| {
+        if !output.status.success() {
+            let errors = String::from_utf8_lossy(&output.stderr).trim_end().to_owned();
+            return Err(JsBuildError::Bundle { entry: entry.to_path_buf(), errors });
+        }
+        let script = std::fs::read_to_string(&script_file).map_err(io(&script_file))?;
+        let source_map = std::fs::read_to_string(scratch.join("bundle.js.map"))
+            .ok()
+            .and_then(|map| sources_relative_to(&map, &scratch, dir));
+        Ok(Bundle { script, source_map })
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
 }
+
+/// The source map with its `sources` (relative to the scratch folder esbuild wrote in) made
+/// relative to the function's folder, so stacks say `src/index.ts`.
+fn sources_relative_to(map: &str, scratch: &Path, dir: &Path) -> Option<String> {
+    let mut map: serde_json::Value = serde_json::from_str(map).ok()?;
+    for source in map.get_mut("sources")?.as_array_mut()? {
+        let Some(path) = source.as_str() else { continue };
+        let absolute = normalize(&scratch.join(path));
+        let relative = absolute.strip_prefix(dir).unwrap_or(&absolute);
+        *source = serde_json::Value::String(relative.display().to_string());
+    }
+    Some(map.to_string())
+}
+
+/// `path` with `.` and `..` resolved without touching the filesystem.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Distinguishes the scratch folders of builds running at once in one process.
+static SCRATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()

@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use extism_pdk::{FnResult, WithReturnCode, plugin_fn};
 use rquickjs::{
     CatchResultExt, CaughtError, Context, Ctx, Function, Object, Persistent, Promise, Runtime,
-    Value, promise::PromiseState,
+    Value, context::EvalOptions, promise::PromiseState,
 };
 use wasmfn_schema::wire::{GuestError, codes};
 
@@ -23,6 +23,17 @@ use wasmfn_schema::wire::{GuestError, codes};
 const MODULE_GLOBAL: &str = "__wasmfn_module";
 /// QuickJS's own stack limit; without one, every eval in wasm fails as a stack overflow.
 const MAX_STACK: usize = 256 * 1024;
+/// The file names stacks give the prelude and the bundle; the host maps `bundle.js`
+/// positions to the sources with the bundle's source map.
+const PRELUDE: &str = "wasmfn:prelude";
+const BUNDLE: &str = "bundle.js";
+
+fn script_options(filename: &str) -> EvalOptions {
+    let mut options = EvalOptions::default();
+    options.strict = false;
+    options.filename = Some(filename.to_owned());
+    options
+}
 
 struct Engine {
     // Dropped in this order: the handler before the context before the runtime.
@@ -58,10 +69,10 @@ impl Engine {
         let script = host::script()?;
         let handler = context.with(|ctx| -> Result<_, GuestError> {
             natives::install(&ctx).map_err(|e| engine_error(&e.to_string()))?;
-            ctx.eval::<(), _>(include_str!("prelude.js"))
+            ctx.eval_with_options::<(), _>(include_str!("prelude.js"), script_options(PRELUDE))
                 .catch(&ctx)
                 .map_err(|e| engine_error(&describe(e).message))?;
-            ctx.eval::<(), _>(script)
+            ctx.eval_with_options::<(), _>(script, script_options(BUNDLE))
                 .catch(&ctx)
                 .map_err(|e| GuestError::new("script_error", describe(e).message))?;
             let handler = find_handler(&ctx)?;
@@ -177,7 +188,14 @@ fn describe(error: CaughtError<'_>) -> GuestError {
                 .ok()
                 .flatten()
                 .unwrap_or_else(|| "Error".into());
-            let stack = exception.stack().unwrap_or_default();
+            // The prelude's frames (the call wrapper, promise plumbing) are not the function's.
+            let stack = exception
+                .stack()
+                .unwrap_or_default()
+                .lines()
+                .filter(|frame| !frame.contains(PRELUDE) && !frame.contains("at Promise (native)"))
+                .collect::<Vec<_>>()
+                .join("\n");
             // An error thrown with a code is the function's answer: its message says it all.
             // Anything else is a bug: its type and stack help find it.
             let text = match &code {
