@@ -65,3 +65,47 @@ fn dev_rebuilds_and_reloads_on_a_source_change_and_survives_a_broken_edit() {
     assert_eq!(info["build"]["status"], "succeeded");
     assert_eq!(info["status"], "ready");
 }
+
+#[test]
+fn dev_rebundles_a_js_function_on_save_and_keeps_the_old_one_through_a_syntax_error() {
+    // Inside the checkout, so esbuild and the npm packages resolve from its node_modules.
+    let functions = tempfile::tempdir_in(repo_root().join("target")).unwrap();
+    let function = functions.path().join("hello-js");
+    let example = repo_root().join("examples/hello-js");
+    std::fs::create_dir_all(function.join("src")).unwrap();
+    for file in ["manifest.yaml", "package.json", "src/index.js"] {
+        std::fs::copy(example.join(file), function.join(file)).unwrap();
+    }
+    let source = std::fs::read_to_string(function.join("src/index.js")).unwrap();
+    let plan = |server: &Server| {
+        let input = r#"{"title":"dentist","from":"2026-01-30","days":3}"#;
+        let (status, body) = http(&server.addr, "POST", "/api/functions/hello-js", input);
+        (status == 200).then(|| body["title"].as_str().unwrap().to_owned())
+    };
+
+    let server = Server::start(&["dev", functions.path().to_str().unwrap()], &[]);
+    // The first build may have to compile the engine (minutes when cold).
+    let first = server.wait_for("first build", Duration::from_secs(20 * 60), || plan(&server));
+    assert_eq!(first, "dentist");
+
+    let edit = |text: &str| std::fs::write(function.join("src/index.js"), text).unwrap();
+    edit(&source.replace(
+        "return { id: nanoid(), title,",
+        "return { id: nanoid(), title: title.toUpperCase(),",
+    ));
+    let patience = Duration::from_secs(60);
+    server.wait_for("new output", patience, || plan(&server).filter(|t| t == "DENTIST"));
+
+    edit("export default function ( {\n");
+    let failed = server.wait_for("failed build", patience, || {
+        let (_, info) = http(&server.addr, "GET", "/api/functions/hello-js", "");
+        (info["build"]["status"] == "failed").then_some(info)
+    });
+    let error = failed["build"]["error"].as_str().unwrap();
+    assert!(error.contains("hello-js: the build failed"), "{error}");
+    assert_eq!(plan(&server).as_deref(), Some("DENTIST"), "the old version keeps serving");
+    assert!(server.log().contains("src/index.js:2:0"), "{}", server.log());
+
+    edit(&source);
+    server.wait_for("recovery", patience, || plan(&server).filter(|t| t == "dentist"));
+}
