@@ -115,6 +115,10 @@ enum Command {
         /// Where to write the module (relative to the folder; default plugin.wasm).
         #[arg(long, short, env = "WASMFN_OUTPUT")]
         output: Option<PathBuf>,
+        /// `serve` pre-initializes the module (the bundle evaluated at build time: faster new
+        /// instances, a slower build); `dev` skips that. `wasmfn dev` sets it to dev.
+        #[arg(long, env = "WASMFN_MODE", default_value = "serve", value_parser = ["serve", "dev"])]
+        mode: String,
     },
     /// Print the JSON Schema of manifest.yaml.
     Schema,
@@ -172,7 +176,9 @@ fn main() -> ExitCode {
         }
         Command::Check { dir } => commands::check::run(&dir),
         Command::BuildRust { dir, output } => commands::build::rust(&dir, output),
-        Command::BuildJs { dir, entry, output } => commands::build::js(&dir, entry, output),
+        Command::BuildJs { dir, entry, output, mode } => {
+            commands::build::js(&dir, entry, output, mode == "serve")
+        }
         Command::Schema => {
             print!("{}", wasmfn_schema::manifest::json_schema::manifest_schema_json());
             Ok(ExitCode::SUCCESS)

@@ -3,7 +3,8 @@
 //!
 //! 1. a warm call (instance ready) of a JS echo vs the Rust testbed's echo (goal: <= 10x);
 //! 2. a cold call (a new instance: the engine starts and evaluates the bundle, then the call)
-//!    for a small bundle and for hello-ts with zod, vs a cold Rust call;
+//!    for a small bundle and for hello-ts with zod, with and without pre-initialization, vs a
+//!    cold Rust call;
 //! 3. the size of the modules.
 
 #[path = "../tests/support/mod.rs"]
@@ -24,19 +25,22 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let dir = support::FunctionsDir::new();
     dir.add_testbed("rust-echo", "export: echo\n");
-    let js = |name: &str, source: &Path| {
+    let js = |name: &str, source: &Path, preinitialize: bool| {
         let folder = dir.path().join(name);
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(folder.join("manifest.yaml"), format!("name: {name}\n")).unwrap();
         JsBuild::new(source)
+            .with_preinitialize(preinitialize)
             .with_output(folder.join("plugin.wasm"))
             .with_engine_target_dir(support::guest_target_dir())
             .run()
             .unwrap();
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    js("js-echo", &root.join("tests/js/faults"));
-    js("hello-ts", &root.join("../examples/hello-ts"));
+    js("js-echo", &root.join("tests/js/faults"), false);
+    js("hello-ts", &root.join("../examples/hello-ts"), false);
+    js("js-echo-preinit", &root.join("tests/js/faults"), true);
+    js("hello-ts-preinit", &root.join("../examples/hello-ts"), true);
     let spec = |name: &str| FunctionSpec::from_dir(dir.path().join(name)).unwrap();
 
     runtime.block_on(async {
@@ -53,8 +57,11 @@ fn main() {
 
         let hello = Bytes::from_static(br#"{"name":"Ada"}"#);
         let rust_cold = cold(&spec("rust-echo"), echo.clone()).await;
+        let echo_again = echo.clone();
         let js_cold = cold(&spec("js-echo"), echo).await;
-        let zod_cold = cold(&spec("hello-ts"), hello).await;
+        let zod_cold = cold(&spec("hello-ts"), hello.clone()).await;
+        let js_pre = cold(&spec("js-echo-preinit"), echo_again.clone()).await;
+        let zod_pre = cold(&spec("hello-ts-preinit"), hello).await;
         println!("\n| cold call: new instance + first call ({COLD_ROUNDS} each) | ms | vs Rust |");
         println!("| --- | ---: | ---: |");
         println!("| Rust guest | {rust_cold:.2} | 1.00x |");
@@ -66,11 +73,16 @@ fn main() {
             "| hello-ts (132 KB bundle with zod) | {zod_cold:.2} | {:.2}x |",
             zod_cold / rust_cold
         );
+        println!(
+            "| JS, small bundle, pre-initialized | {js_pre:.2} | {:.2}x |",
+            js_pre / rust_cold
+        );
+        println!("| hello-ts, pre-initialized | {zod_pre:.2} | {:.2}x |", zod_pre / rust_cold);
     });
 
     println!("\n| module | plugin.wasm bytes | load (compile + instantiate), ms |");
     println!("| --- | ---: | ---: |");
-    for name in ["rust-echo", "js-echo", "hello-ts"] {
+    for name in ["rust-echo", "js-echo", "hello-ts", "js-echo-preinit", "hello-ts-preinit"] {
         let size = std::fs::metadata(dir.path().join(name).join("plugin.wasm")).unwrap().len();
         let started = Instant::now();
         for _ in 0..COLD_ROUNDS {

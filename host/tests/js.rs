@@ -19,11 +19,15 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Builds the JS function in `source` into `dir/<name>/plugin.wasm`, with `manifest_extra`.
 fn add_js(dir: &FunctionsDir, name: &str, source: &Path, manifest_extra: &str) {
+    add_js_with(dir, name, source, manifest_extra, false);
+}
+
+fn add_js_with(dir: &FunctionsDir, name: &str, source: &Path, extra: &str, preinitialize: bool) {
     let folder = dir.path().join(name);
     std::fs::create_dir_all(&folder).unwrap();
-    std::fs::write(folder.join("manifest.yaml"), format!("name: {name}\n{manifest_extra}"))
-        .unwrap();
+    std::fs::write(folder.join("manifest.yaml"), format!("name: {name}\n{extra}")).unwrap();
     JsBuild::new(source)
+        .with_preinitialize(preinitialize)
         .with_output(folder.join("plugin.wasm"))
         .with_engine_target_dir(support::guest_target_dir())
         .run()
@@ -194,6 +198,29 @@ async fn a_runtime_exception_points_at_the_typescript_source_line() {
     assert!(message.contains("at handler (src/index.ts:8:"), "{message}");
     assert!(!message.contains("bundle.js") && !message.contains("prelude"), "{message}");
     assert_eq!(call(&functions, "ts-throws", json!({ "n": 2 })).await.unwrap(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_preinitialized_module_answers_like_the_plain_one() {
+    let dir = FunctionsDir::new();
+    let examples = support::repo_root().join("examples");
+    add_js_with(&dir, "hello-ts", &examples.join("hello-ts"), "", true);
+    add_js_with(&dir, "ts-throws", &fixture("ts-throws"), "", true);
+    add_js_with(&dir, "throws-on-load", &fixture("throws-on-load"), "", true);
+    let functions = dir.functions();
+
+    // The bundle was evaluated at build time; calls still get the host's randomness.
+    let first = call(&functions, "hello-ts", json!({ "name": "Ada" })).await.unwrap();
+    let second = call(&functions, "hello-ts", json!({ "name": "Ada" })).await.unwrap();
+    assert_eq!(first["message"], "Hello, Ada.");
+    assert_ne!(first["id"], second["id"]);
+    let error = call(&functions, "hello-ts", json!({ "name": "" })).await.unwrap_err();
+    assert_eq!(error.code(), "invalid_input", "{error}");
+    let error = call(&functions, "ts-throws", json!({ "n": -1 })).await.unwrap_err();
+    assert!(error.to_string().contains("at handler (src/index.ts:8:"), "{error}");
+    // A bundle that throws while loading is not snapshotted: its calls say why.
+    let error = call(&functions, "throws-on-load", Value::Null).await.unwrap_err();
+    assert_eq!(error.code(), "script_error", "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

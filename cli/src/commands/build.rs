@@ -98,8 +98,9 @@ pub(crate) fn js(
     dir: &Path,
     entry: Option<PathBuf>,
     output: Option<PathBuf>,
+    preinitialize: bool,
 ) -> anyhow::Result<ExitCode> {
-    let mut build = JsBuild::new(dir);
+    let mut build = JsBuild::new(dir).with_preinitialize(preinitialize);
     if let Some(entry) = entry {
         build = build.with_entry(entry);
     }
@@ -108,9 +109,10 @@ pub(crate) fn js(
     }
     let report = build.run()?;
     eprintln!(
-        "bundled {} bytes in {:.0?}; wasm: {}",
+        "bundled {} bytes in {:.0?}{}; wasm: {}",
         report.bundle_bytes,
         report.bundle_time,
+        if report.preinitialized { ", pre-initialized" } else { "" },
         report.output.display()
     );
     Ok(ExitCode::SUCCESS)

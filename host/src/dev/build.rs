@@ -84,11 +84,12 @@ pub enum BuildCommandError {
 pub struct BuildRunner {
     timeout: Duration,
     wasmfn_binary: Option<PathBuf>,
+    dev: bool,
 }
 
 impl Default for BuildRunner {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(600), wasmfn_binary: None }
+        Self { timeout: Duration::from_secs(600), wasmfn_binary: None, dev: false }
     }
 }
 
@@ -111,6 +112,14 @@ impl BuildRunner {
         self
     }
 
+    /// Marks builds as dev-mode builds: their command sees `WASMFN_MODE=dev` (else `serve`),
+    /// so it can trade output quality for speed (`wasmfn build-js` skips pre-initializing).
+    /// Dev mode sets it.
+    pub fn for_dev(mut self, dev: bool) -> Self {
+        self.dev = dev;
+        self
+    }
+
     /// Runs the build of `spec` and returns how long it took.
     pub async fn run(&self, spec: &FunctionSpec) -> Result<Duration, BuildCommandError> {
         let function = spec.name().to_owned();
@@ -126,6 +135,7 @@ impl BuildRunner {
             .args(&build.args)
             .current_dir(&spec.dir)
             .env("WASMFN_FUNCTION", &function)
+            .env("WASMFN_MODE", if self.dev { "dev" } else { "serve" })
             // Absolute: the command runs in the function folder, not where the host runs.
             .env(
                 "WASMFN_OUTPUT",

@@ -354,7 +354,7 @@ impl DevLoop {
         self.builds.insert(dir.to_path_buf(), false);
         tracing::info!(function = %spec.name(), "building: {reason}");
         self.emit(DevEvent::BuildStarted { function: spec.name().to_owned(), reason });
-        let builder = self.options.builder.clone();
+        let builder = self.options.builder.clone().for_dev(true);
         let slots = Arc::clone(&self.build_slots);
         let finished = self.finished_tx.clone();
         let dir = dir.to_path_buf();

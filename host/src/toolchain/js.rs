@@ -38,6 +38,14 @@ pub enum JsBuildError {
         /// esbuild's diagnostics.
         errors: String,
     },
+    /// The bundle could not be evaluated into a snapshot.
+    #[error("pre-initializing {}: {message}", entry.display())]
+    Preinitialize {
+        /// The entry file.
+        entry: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// The engine could not be built.
     #[error("building the JavaScript engine: {0}")]
     Engine(#[from] BuildError),
@@ -70,6 +78,7 @@ pub struct JsBuild {
     entry: Option<PathBuf>,
     output: PathBuf,
     engine_target_dir: Option<PathBuf>,
+    preinitialize: bool,
 }
 
 /// What a [`JsBuild`] did.
@@ -77,6 +86,8 @@ pub struct JsBuild {
 pub struct JsBuildReport {
     /// The module written.
     pub output: PathBuf,
+    /// Whether it was pre-initialized.
+    pub preinitialized: bool,
     /// The bundle's size in bytes.
     pub bundle_bytes: usize,
     /// How long esbuild took.
@@ -87,7 +98,13 @@ impl JsBuild {
     /// Builds the function in `dir` into `dir/plugin.wasm`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
-        Self { output: dir.join("plugin.wasm"), dir, entry: None, engine_target_dir: None }
+        Self {
+            output: dir.join("plugin.wasm"),
+            dir,
+            entry: None,
+            engine_target_dir: None,
+            preinitialize: false,
+        }
     }
 
     /// Bundles `entry` (relative to the folder) instead of the first of [`ENTRIES`] found.
@@ -99,6 +116,14 @@ impl JsBuild {
     /// Writes the module to `path` (relative to the folder) instead of `plugin.wasm`.
     pub fn with_output(mut self, path: impl Into<PathBuf>) -> Self {
         self.output = self.dir.join(path.into());
+        self
+    }
+
+    /// Pre-initializes the module (default: no): the engine evaluates the bundle at build
+    /// time and the result is snapshotted (wizer), so a new instance skips that on its first
+    /// call. Costs a compile of the engine per build (seconds): for production builds.
+    pub fn with_preinitialize(mut self, preinitialize: bool) -> Self {
+        self.preinitialize = preinitialize;
         self
     }
 
@@ -119,13 +144,18 @@ impl JsBuild {
         let bundle = bundle(&dir, &entry)?;
         let bundle_time = started.elapsed();
         let engine = self.engine()?;
-        let engine =
+        let mut engine =
             std::fs::read(&engine).map_err(|source| JsBuildError::Io { path: engine, source })?;
+        if self.preinitialize {
+            engine = super::preinit::preinitialize(&engine, &bundle.script)
+                .map_err(|message| JsBuildError::Preinitialize { entry: entry.clone(), message })?;
+        }
         let module = crate::js::embed(&engine, &bundle.script, bundle.source_map.as_deref());
         super::write_replacing(&self.output, &module)
             .map_err(|source| JsBuildError::Io { path: self.output.clone(), source })?;
         Ok(JsBuildReport {
             output: self.output.clone(),
+            preinitialized: self.preinitialize,
             bundle_bytes: bundle.script.len(),
             bundle_time,
         })

@@ -24,6 +24,7 @@
 
 mod detect;
 mod js;
+mod preinit;
 mod rust;
 
 pub use self::{

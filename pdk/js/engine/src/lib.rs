@@ -55,18 +55,45 @@ fn call(input: &str) -> Result<String, GuestError> {
     ENGINE.with(|engine| {
         let mut engine = engine.borrow_mut();
         if engine.is_none() {
-            *engine = Some(Engine::start()?);
+            *engine = Some(Engine::start(&host::script()?)?);
         }
         engine.as_ref().expect("just started").call(input)
     })
 }
 
+// Pre-initialization (wizer, at build time): the builder writes the bundle into memory from
+// `wasmfn_js_alloc`, then `wasmfn_js_init` starts the engine with it, and the whole memory is
+// snapshotted into the module. A new instance then starts with the bundle evaluated.
+thread_local! {
+    static PREINIT_SCRIPT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Room for a bundle of `len` bytes, for the pre-initializer to write into.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasmfn_js_alloc(len: u32) -> *mut u8 {
+    PREINIT_SCRIPT.with(|script| {
+        let mut script = script.borrow_mut();
+        *script = vec![0; len as usize];
+        script.as_mut_ptr()
+    })
+}
+
+/// Starts the engine with the bundle written at `wasmfn_js_alloc`. A bundle that fails to
+/// start leaves the engine unstarted: calls then start it again and report why.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasmfn_js_init() {
+    let script = PREINIT_SCRIPT.with(|script| std::mem::take(&mut *script.borrow_mut()));
+    let Ok(script) = String::from_utf8(script) else { return };
+    if let Ok(started) = Engine::start(&script) {
+        ENGINE.with(|engine| *engine.borrow_mut() = Some(started));
+    }
+}
+
 impl Engine {
-    fn start() -> Result<Self, GuestError> {
+    fn start(script: &str) -> Result<Self, GuestError> {
         let runtime = Runtime::new().map_err(|e| engine_error(&e.to_string()))?;
         runtime.set_max_stack_size(MAX_STACK);
         let context = Context::full(&runtime).map_err(|e| engine_error(&e.to_string()))?;
-        let script = host::script()?;
         let handler = context.with(|ctx| -> Result<_, GuestError> {
             natives::install(&ctx).map_err(|e| engine_error(&e.to_string()))?;
             ctx.eval_with_options::<(), _>(include_str!("prelude.js"), script_options(PRELUDE))
