@@ -16,7 +16,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use wasmfn::{FunctionSpec, LoadedFunction, RuntimeOptions, toolchain::JsBuild};
+use wasmfn::{FunctionSpec, LoadedFunction, RuntimeOptions};
 
 const WARM_ROUNDS: u32 = 5000;
 const COLD_ROUNDS: u32 = 30;
@@ -26,15 +26,7 @@ fn main() {
     let dir = support::FunctionsDir::new();
     dir.add_testbed("rust-echo", "export: echo\n");
     let js = |name: &str, source: &Path, preinitialize: bool| {
-        let folder = dir.path().join(name);
-        std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join("manifest.yaml"), format!("name: {name}\n")).unwrap();
-        JsBuild::new(source)
-            .with_preinitialize(preinitialize)
-            .with_output(folder.join("plugin.wasm"))
-            .with_engine_target_dir(support::guest_target_dir())
-            .run()
-            .unwrap();
+        dir.add_js(name, source, "", preinitialize);
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     js("js-echo", &root.join("tests/js/faults"), false);

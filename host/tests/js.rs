@@ -17,21 +17,8 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js").join(name)
 }
 
-/// Builds the JS function in `source` into `dir/<name>/plugin.wasm`, with `manifest_extra`.
-fn add_js(dir: &FunctionsDir, name: &str, source: &Path, manifest_extra: &str) {
-    add_js_with(dir, name, source, manifest_extra, false);
-}
-
-fn add_js_with(dir: &FunctionsDir, name: &str, source: &Path, extra: &str, preinitialize: bool) {
-    let folder = dir.path().join(name);
-    std::fs::create_dir_all(&folder).unwrap();
-    std::fs::write(folder.join("manifest.yaml"), format!("name: {name}\n{extra}")).unwrap();
-    JsBuild::new(source)
-        .with_preinitialize(preinitialize)
-        .with_output(folder.join("plugin.wasm"))
-        .with_engine_target_dir(support::guest_target_dir())
-        .run()
-        .unwrap_or_else(|e| panic!("building {}: {e}", source.display()));
+fn add_js(dir: &FunctionsDir, name: &str, source: &Path, extra: &str) {
+    dir.add_js(name, source, extra, false);
 }
 
 async fn call(
@@ -204,9 +191,9 @@ async fn a_runtime_exception_points_at_the_typescript_source_line() {
 async fn a_preinitialized_module_answers_like_the_plain_one() {
     let dir = FunctionsDir::new();
     let examples = support::repo_root().join("examples");
-    add_js_with(&dir, "hello-ts", &examples.join("hello-ts"), "", true);
-    add_js_with(&dir, "ts-throws", &fixture("ts-throws"), "", true);
-    add_js_with(&dir, "throws-on-load", &fixture("throws-on-load"), "", true);
+    dir.add_js("hello-ts", &examples.join("hello-ts"), "", true);
+    dir.add_js("ts-throws", &fixture("ts-throws"), "", true);
+    dir.add_js("throws-on-load", &fixture("throws-on-load"), "", true);
     let functions = dir.functions();
 
     // The bundle was evaluated at build time; calls still get the host's randomness.

@@ -93,6 +93,20 @@ impl FunctionsDir {
         dir
     }
 
+    /// A JS function built from the project in `source` (esbuild + the engine, pre-initialized
+    /// or not), its manifest being `name: <name>` plus `extra` lines.
+    pub fn add_js(&self, name: &str, source: &Path, extra: &str, preinitialize: bool) {
+        let folder = self.path().join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("manifest.yaml"), format!("name: {name}\n{extra}")).unwrap();
+        wasmfn::toolchain::JsBuild::new(source)
+            .with_preinitialize(preinitialize)
+            .with_output(folder.join("plugin.wasm"))
+            .with_engine_target_dir(guest_target_dir())
+            .run()
+            .unwrap_or_else(|e| panic!("building {}: {e}", source.display()));
+    }
+
     /// A folder whose manifest is exactly `manifest` (and no artifact).
     pub fn add_manifest_only(&self, folder: &str, manifest: &str) -> PathBuf {
         let dir = self.path().join(folder);
