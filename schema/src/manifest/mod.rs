@@ -83,8 +83,8 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_hosts: Vec<String>,
 
-    /// What the function may call of the host app's own API (`api::request` in the PDKs).
-    /// Without it, none of it.
+    /// What the function may call of the host app's own API (`wasmfn_pdk::api` in Rust,
+    /// `api` from "wasmfn" in JS/TS). Without it, none of it.
     #[serde(default, skip_serializing_if = "HostApiAccess::is_empty")]
     pub api: HostApiAccess,
 
