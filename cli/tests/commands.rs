@@ -104,8 +104,15 @@ fn serve_answers_over_http_and_invoke_calls_it() {
     let examples = repo_root().join("examples");
     let build = wasmfn(&["build", "--dir", examples.to_str().unwrap(), "hello-rust"]);
     assert!(build.status.success());
+    // Served alone: the other examples are not built here.
+    let functions = tempfile::tempdir().unwrap();
+    let function = functions.path().join("hello-rust");
+    std::fs::create_dir(&function).unwrap();
+    for file in ["manifest.yaml", "plugin.wasm"] {
+        std::fs::copy(examples.join("hello-rust").join(file), function.join(file)).unwrap();
+    }
 
-    let server = Server::start(&["serve", examples.to_str().unwrap()], &[]);
+    let server = Server::start(&["serve", functions.path().to_str().unwrap()], &[]);
     let (status, body) =
         http(&server.addr, "POST", "/api/functions/hello-rust", r#"{"name":"Ada"}"#);
     assert_eq!((status, body["message"].as_str()), (200, Some("Hello, Ada!")));
