@@ -147,7 +147,15 @@ fn build_request(
     for (name, value) in &request.headers {
         let name =
             HeaderName::try_from(name.as_str()).map_err(|e| format!("header {name:?}: {e}"))?;
-        if name == header::AUTHORIZATION || name == header::HOST {
+        // The host's to set: who is calling, and how the body is framed.
+        let reserved = [
+            header::AUTHORIZATION,
+            header::HOST,
+            header::CONTENT_LENGTH,
+            header::TRANSFER_ENCODING,
+            header::CONNECTION,
+        ];
+        if reserved.contains(&name) {
             continue;
         }
         let value =
@@ -164,6 +172,25 @@ fn build_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guest_cannot_set_the_token_or_the_body_framing() {
+        let request = ApiRequest {
+            method: "POST".into(),
+            path: "/api/audit".into(),
+            headers: [
+                ("authorization".to_owned(), "Bearer forged".to_owned()),
+                ("content-length".to_owned(), "999".to_owned()),
+                ("x-trace".to_owned(), "1".to_owned()),
+            ]
+            .into(),
+            body: Some("{}".into()),
+        };
+        let built = build_request(Method::POST, request, "wfn_real").unwrap();
+        assert_eq!(built.headers()[header::AUTHORIZATION], "Bearer wfn_real");
+        assert!(built.headers().get(header::CONTENT_LENGTH).is_none());
+        assert_eq!(built.headers()["x-trace"], "1");
+    }
 
     #[test]
     fn paths_that_could_escape_their_scope_are_refused() {
