@@ -1,8 +1,9 @@
 //! wasmfn's JavaScript engine: QuickJS (through rquickjs) as an Extism plugin.
 //!
-//! One instance keeps one QuickJS runtime. On its first call it evaluates the prelude (the
-//! web globals npm code expects), then the function's bundle, which the host hands over
-//! (`wasmfn_js_script`), and finds the handler: the bundle's `default` export, or `handler`.
+//! One instance keeps one QuickJS runtime. On its first call (or at build time, when the
+//! module is pre-initialized: `wasmfn_js_init`) it evaluates the prelude (the web globals npm
+//! code expects), then the function's bundle, which the host hands over (`wasmfn_js_script`),
+//! and finds the handler: the bundle's `default` export, or `handler`.
 //! Each call parses the input, calls the handler, runs promise jobs and timers until its
 //! result settles, and returns it as JSON; an exception becomes a wasmfn error whose message
 //! carries the JS stack.
