@@ -107,6 +107,9 @@ pub(crate) fn js(
     if let Some(output) = output {
         build = build.with_output(output);
     }
+    if !build.engine_is_fresh() {
+        eprintln!("building the JavaScript engine from source (the first time takes minutes)");
+    }
     let report = build.run()?;
     eprintln!(
         "bundled {} bytes in {:.0?}{}; wasm: {}",

@@ -164,19 +164,29 @@ impl JsBuild {
     /// The engine module, built if it is missing or older than its sources. Checking the
     /// files here instead of asking cargo keeps a rebuild of a JS function in milliseconds.
     pub fn engine(&self) -> Result<PathBuf, JsBuildError> {
+        let (built, target) = self.engine_paths();
+        if self.engine_is_fresh() {
+            return Ok(built);
+        }
+        Ok(RustGuestBuild::new(engine_crate()).with_quiet(true).with_target_dir(target).run()?)
+    }
+
+    /// Whether the engine is built and newer than its sources (else [`run`](Self::run) builds
+    /// it first: minutes the first time).
+    pub fn engine_is_fresh(&self) -> bool {
         let crate_dir = engine_crate();
+        let sources = [crate_dir.clone(), crate_dir.join("../../../schema/src")];
+        let (built, _) = self.engine_paths();
+        modified(&built).is_some_and(|built| newest(&sources).is_some_and(|newest| newest <= built))
+    }
+
+    /// The engine module and the target dir it is built in.
+    fn engine_paths(&self) -> (PathBuf, PathBuf) {
         let target = self
             .engine_target_dir
             .clone()
-            .unwrap_or_else(|| crate_dir.join("../../../target/guests"));
-        let built = target.join(super::WASM_TARGET).join("release/wasmfn_js_engine.wasm");
-        let sources = [crate_dir.clone(), crate_dir.join("../../../schema/src")];
-        if modified(&built)
-            .is_some_and(|built| newest(&sources).is_some_and(|newest| newest <= built))
-        {
-            return Ok(built);
-        }
-        Ok(RustGuestBuild::new(crate_dir).with_quiet(true).with_target_dir(target).run()?)
+            .unwrap_or_else(|| engine_crate().join("../../../target/guests"));
+        (target.join(super::WASM_TARGET).join("release/wasmfn_js_engine.wasm"), target)
     }
 
     fn entry(&self, dir: &Path) -> Result<PathBuf, JsBuildError> {
