@@ -113,7 +113,8 @@ impl JsBuild {
         self
     }
 
-    /// Writes the module to `path` (relative to the folder) instead of `plugin.wasm`.
+    /// Writes the module to `path` (relative to the folder, or absolute) instead of
+    /// `plugin.wasm`.
     pub fn with_output(mut self, path: impl Into<PathBuf>) -> Self {
         self.output = self.dir.join(path.into());
         self
@@ -134,8 +135,8 @@ impl JsBuild {
         self
     }
 
-    /// Bundles, builds the engine if it is not built yet (minutes the first time, then
-    /// cargo finds it up to date), and writes the module in one step (a rename).
+    /// Bundles, builds the engine unless it is newer than its sources (minutes the first
+    /// time), pre-initializes if asked, and writes the module in one step (a rename).
     pub fn run(&self) -> Result<JsBuildReport, JsBuildError> {
         let dir = std::fs::canonicalize(&self.dir)
             .map_err(|source| JsBuildError::Io { path: self.dir.clone(), source })?;
