@@ -34,6 +34,7 @@ pub mod host_api;
 mod host_fns;
 mod invocation;
 pub mod js;
+pub mod process;
 pub mod registry;
 pub mod router;
 pub mod runtime;

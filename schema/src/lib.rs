@@ -24,5 +24,5 @@ pub mod wire;
 pub use manifest::{
     ApiScope, Build, CronSchedule, DEFAULT_ARTIFACT, DatabaseAction, DatabaseHook, FunctionName,
     Hook, HostApiAccess, Location, MANIFEST_FILE, Manifest, ManifestError, MemoryLimit,
-    NonEmptyString, Runtime, ScheduleHook, Timeout, WebhookHook,
+    NonEmptyString, ProcessConfig, ProcessLanguage, Runtime, ScheduleHook, Timeout, WebhookHook,
 };

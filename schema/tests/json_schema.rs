@@ -152,6 +152,7 @@ fn reference_tables(schema: &serde_json::Value) -> String {
     table("Top level", schema);
     table("`build`", &defs["Build"]);
     table("`api`", &defs["HostApiAccess"]);
+    table("`process`", &defs["ProcessConfig"]);
     for variant in defs["Hook"]["oneOf"].as_array().unwrap() {
         let kind = variant["properties"]["type"]["const"].as_str().unwrap();
         table(&format!("Hook `type: {kind}`"), variant);
@@ -177,7 +178,8 @@ fn type_name(field: &serde_json::Value) -> String {
             "MemoryLimit" => "size".to_owned(),
             "DatabaseAction" => "`insert` \\| `update` \\| `delete`".to_owned(),
             "Runtime" => "`wasm` \\| `process`".to_owned(),
-            "Build" | "HostApiAccess" => "object (below)".to_owned(),
+            "Build" | "HostApiAccess" | "ProcessConfig" => "object (below)".to_owned(),
+            "ProcessLanguage" => "`node` \\| `deno` \\| `python` \\| `go` \\| `binary`".to_owned(),
             "CronSchedule" => "cron expression".to_owned(),
             other => other.to_owned(),
         };

@@ -26,6 +26,7 @@ mod hooks;
 #[cfg(feature = "json-schema")]
 pub mod json_schema;
 mod parse;
+mod process;
 mod values;
 
 use std::{collections::BTreeMap, path::PathBuf};
@@ -35,6 +36,7 @@ use serde::{Deserialize, Serialize};
 pub use self::{
     error::{Location, ManifestError},
     hooks::{DatabaseAction, DatabaseHook, Hook, ScheduleHook, WebhookHook},
+    process::{ProcessConfig, ProcessLanguage},
     values::{ApiScope, CronSchedule, FunctionName, MemoryLimit, Timeout},
 };
 
@@ -57,6 +59,10 @@ pub struct Manifest {
     /// How the function runs: `wasm` (default) loads a WebAssembly module through Extism.
     #[serde(default)]
     pub runtime: Runtime,
+
+    /// For `runtime: process`: the source, the program that runs it, the environment it sees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<ProcessConfig>,
 
     /// The exported function of the wasm module that a call runs. Any Extism plugin works.
     #[serde(default = "default_export", skip_serializing_if = "is_default_export")]
@@ -130,7 +136,8 @@ pub enum Runtime {
     /// A WebAssembly module run in the host process through Extism, sandboxed.
     #[default]
     Wasm,
-    /// A subprocess speaking JSON over stdin/stdout (reserved: not supported yet).
+    /// A subprocess speaking JSON over stdin/stdout, described by the `process` section
+    /// (the manifest is validated; the host does not run it yet).
     Process,
 }
 

@@ -2,16 +2,38 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Manifest, ManifestError, error::Location};
+use super::{Manifest, ManifestError, Runtime, error::Location};
 
 impl Manifest {
     /// Parses and validates a manifest. `file` is only used in error messages.
     pub fn from_yaml(text: &str, file: impl Into<PathBuf>) -> Result<Self, ManifestError> {
         let file = file.into();
         let deserializer = serde_yaml_ng::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let error = invalid(file, e);
+        let manifest: Self = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let error = invalid(file.clone(), e);
             refine_hook_error(text, &error).unwrap_or(error)
+        })?;
+        manifest.check_runtime(text, file)
+    }
+
+    /// The rules between fields: a process function has a `process` section, a wasm one not.
+    fn check_runtime(self, text: &str, file: PathBuf) -> Result<Self, ManifestError> {
+        let problem = match (self.runtime, &self.process) {
+            (Runtime::Process, None) => Some((
+                "runtime",
+                "`runtime: process` needs a `process` section with the `entry` to run",
+            )),
+            (Runtime::Wasm, Some(_)) => {
+                Some(("process", "a `process` section only applies to `runtime: process`"))
+            }
+            _ => None,
+        };
+        let Some((key, message)) = problem else { return Ok(self) };
+        let (line, column) = top_level_key_position(text, key).unzip();
+        Err(ManifestError::Invalid {
+            location: Location { file, line, column },
+            field: Some(key.to_owned()),
+            message: message.to_owned(),
         })
     }
 
@@ -115,4 +137,14 @@ fn hook_key_position(text: &str, index: usize, key: &str) -> Option<(usize, usiz
         }
     }
     Some((item + 1, item_indent + 1))
+}
+
+/// The line and column (1-based) of a top-level `key:` (its value when on the same line).
+fn top_level_key_position(text: &str, key: &str) -> Option<(usize, usize)> {
+    let needle = format!("{key}:");
+    text.lines().enumerate().find_map(|(i, line)| {
+        let rest = line.strip_prefix(&needle)?;
+        let value = needle.len() + (rest.len() - rest.trim_start().len());
+        Some((i + 1, if rest.trim().is_empty() { 1 } else { value + 1 }))
+    })
 }
