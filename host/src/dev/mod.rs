@@ -151,7 +151,8 @@ impl DevServer {
             build_slots: Arc::new(Semaphore::new(options.parallel_builds.max(1))),
             root,
             registry: Arc::downgrade(registry),
-            options,
+            // Builds started here are dev builds (`WASMFN_MODE=dev`).
+            options: DevOptions { builder: options.builder.for_dev(true), ..options },
             events: events.clone(),
             specs: HashMap::new(),
             loaded: HashMap::new(),
@@ -354,7 +355,7 @@ impl DevLoop {
         self.builds.insert(dir.to_path_buf(), false);
         tracing::info!(function = %spec.name(), "building: {reason}");
         self.emit(DevEvent::BuildStarted { function: spec.name().to_owned(), reason });
-        let builder = self.options.builder.clone().for_dev(true);
+        let builder = self.options.builder.clone();
         let slots = Arc::clone(&self.build_slots);
         let finished = self.finished_tx.clone();
         let dir = dir.to_path_buf();

@@ -316,9 +316,5 @@ fn newest(roots: &[PathBuf]) -> Option<std::time::SystemTime> {
 /// `node_modules/.bin/esbuild` in `dir` or its parents, else `esbuild` on `PATH`.
 fn find_esbuild(dir: &Path) -> Option<PathBuf> {
     let local = dir.ancestors().map(|d| d.join("node_modules/.bin/esbuild")).find(|p| p.is_file());
-    local.or_else(|| {
-        std::env::split_paths(&std::env::var_os("PATH")?)
-            .map(|d| d.join("esbuild"))
-            .find(|p| p.is_file())
-    })
+    local.or_else(|| super::find_on_path("esbuild"))
 }

@@ -33,6 +33,13 @@ pub use self::{
     rust::{BuildError, RustGuestBuild, WASM_TARGET},
 };
 
+/// `tool` in a directory of `PATH`, if it is there.
+pub(crate) fn find_on_path(tool: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(tool))
+        .find(|path| path.is_file())
+}
+
 /// Replaces `to` with `bytes` in one step: written beside it under a hidden name, then renamed
 /// over it, so a watcher never sees half a file.
 pub(crate) fn write_replacing(to: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -185,16 +185,11 @@ fn cargo_command(toolchain: &Toolchain) -> Command {
     for (var, tool) in
         [("CC_wasm32_unknown_unknown", "clang-19"), ("AR_wasm32_unknown_unknown", "llvm-ar-19")]
     {
-        if std::env::var_os(var).is_none() && on_path(tool) {
+        if std::env::var_os(var).is_none() && super::find_on_path(tool).is_some() {
             cargo.env(var, tool);
         }
     }
     cargo
-}
-
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
 }
 
 fn toolchain_command(toolchain: &Toolchain) -> Command {
