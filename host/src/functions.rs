@@ -45,6 +45,22 @@ pub enum Mode {
     Dev,
 }
 
+impl Mode {
+    /// `serve` or `dev`: what builds and processes see in `WASMFN_MODE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Serve => "serve",
+            #[cfg(feature = "dev")]
+            Self::Dev => "dev",
+        }
+    }
+
+    /// Whether this is dev mode.
+    pub fn is_dev(self) -> bool {
+        self.as_str() == "dev"
+    }
+}
+
 /// The functions an app hosts: a registry plus the ways to call it (a tower service, an axum
 /// router, a layer).
 ///
@@ -231,8 +247,9 @@ impl FunctionsBuilder {
     /// Extism's compile cache is warm). A function that fails to load is registered as
     /// disabled with its error; only an unreadable directory fails the build. In dev mode it
     /// then starts the watchers and the builds of stale functions, in the background.
-    pub fn build(self) -> Result<Functions, SetupError> {
+    pub fn build(mut self) -> Result<Functions, SetupError> {
         let host_api = self.runtime.host_api.clone();
+        self.runtime.mode = self.mode;
         let registry = Arc::new(FunctionRegistry::new(self.runtime));
         if let Some(dir) = &self.dir {
             registry

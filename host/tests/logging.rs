@@ -49,6 +49,19 @@ async fn guest_logs_carry_the_function_and_fields() {
     let input = json!({ "name": "Ada" });
     functions.service().oneshot(Invocation::json("hello-rust", &input)).await.unwrap();
 
+    // A process function's stderr lines, in the same span.
+    let folder = dir.add_manifest_only(
+        "process-logger",
+        "name: process-logger\nruntime: process\nprocess:\n  entry: main.js\n",
+    );
+    std::fs::write(
+        folder.join("main.js"),
+        "console.error('hello from a process'); console.log('{}')",
+    )
+    .unwrap();
+    functions.registry().load_from_dir(&folder).unwrap();
+    functions.service().oneshot(Invocation::json("process-logger", &json!({}))).await.unwrap();
+
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let line = |needle: &str| {
         logs.lines()
@@ -60,6 +73,9 @@ async fn guest_logs_carry_the_function_and_fields() {
     assert!(guest.contains("invocation{function=logger"), "inside the call's span: {guest}");
     let failed = line("invocation failed");
     assert!(failed.contains("outcome=\"nope\"") || failed.contains("outcome=nope"), "{failed}");
+    let process = line("hello from a process");
+    assert!(process.contains("wasmfn::guest"), "{process}");
+    assert!(process.contains("invocation{function=process-logger"), "{process}");
     let ada = line("greeting Ada");
     assert!(ada.contains("function=hello-rust"), "{ada}");
 }

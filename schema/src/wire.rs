@@ -159,4 +159,12 @@ pub mod codes {
     /// A request to the host app's API failed before it had an answer (time ran out, the
     /// connection failed).
     pub const HOST_API_FAILED: &str = "host_api_failed";
+    /// The function's output is not JSON.
+    pub const INVALID_OUTPUT: &str = "invalid_output";
+    /// A process function's program could not be started.
+    pub const SPAWN_FAILED: &str = "spawn_failed";
+    /// A process function exited with a failure (non-zero status, or killed by a signal).
+    pub const PROCESS_FAILED: &str = "process_failed";
+    /// A process function wrote more output than the host accepts.
+    pub const OUTPUT_TOO_LARGE: &str = "output_too_large";
 }

@@ -16,7 +16,7 @@ use tokio::{
 };
 use tracing::Instrument;
 
-use crate::{BuildReport, FunctionSpec};
+use crate::{BuildReport, FunctionSpec, Mode, process::Entrypoint};
 
 /// Why a build did not produce the function's artifact.
 #[derive(Debug, thiserror::Error)]
@@ -201,7 +201,9 @@ impl BuildRunner {
 
 /// Why a function needs building before it can serve its current sources, if it does.
 pub fn stale_reason(spec: &FunctionSpec) -> Option<&'static str> {
-    spec.manifest.build.as_ref()?;
+    if !Entrypoint::needs_build(spec, Mode::Dev) {
+        return None;
+    }
     let Ok(built) = std::fs::metadata(&spec.artifact).and_then(|m| m.modified()) else {
         return Some("no artifact yet");
     };

@@ -34,7 +34,7 @@ use wasmfn_schema::MANIFEST_FILE;
 
 pub use self::build::{BuildCommandError, BuildRunner, stale_reason};
 use self::watch::{ChangeKind, Debouncer, RootWatcher, classify};
-use crate::{BuildReport, FunctionRegistry, FunctionSpec, discover};
+use crate::{BuildReport, FunctionRegistry, FunctionSpec, Mode, discover, process::Entrypoint};
 
 /// Dev mode's settings.
 #[derive(Clone, Debug)]
@@ -345,7 +345,9 @@ impl DevLoop {
 
     /// Starts a build of the function in `dir`, or queues one if it is being built.
     fn build(&mut self, dir: &Path, reason: &'static str) {
-        let Some(spec) = self.specs.get(dir).filter(|s| s.manifest.build.is_some()).cloned() else {
+        // A process function that runs its source in dev mode has nothing to build.
+        let needs_build = |spec: &&FunctionSpec| Entrypoint::needs_build(spec, Mode::Dev);
+        let Some(spec) = self.specs.get(dir).filter(needs_build).cloned() else {
             return;
         };
         if let Some(queued) = self.builds.get_mut(dir) {

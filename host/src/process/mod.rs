@@ -1,131 +1,24 @@
-//! Process functions (`runtime: process`): what runs in each mode. Dev mode runs the source
-//! through its interpreter (no build needed); serve mode runs the build's output (a bundle
-//! run by the interpreter, or a compiled binary run directly), or the source when there is no
-//! build. The subprocess runner that uses this is the next step; until then the host reports
-//! these functions as not supported.
+//! Process functions (`runtime: process`): functions that run as a subprocess per call, for
+//! code that cannot be wasm yet (native libraries, existing scripts). Opt-in, behind the same
+//! registry, service, router and triggers as wasm functions.
+//!
+//! The protocol: the input JSON on stdin, the output JSON on stdout (exit status 0), log
+//! lines on stderr. To fail with a code and an HTTP status, a process writes
+//! `{"error": {"code": "...", "message": "...", "status": 404}}` and exits non-zero.
+//!
+//! What runs follows the mode ([`Entrypoint`]): dev mode runs the source through its
+//! interpreter, so every call sees the latest save; serve mode runs the build's output, copied
+//! at load, so nothing on disk changes what is served until a restart.
+//!
+//! Limits: the manifest's timeout (the process group is killed), its memory as the process's
+//! `RLIMIT_DATA`, [`MAX_OUTPUT_BYTES`] of output, `pool_size` processes at once, and an
+//! environment of only the variables `process.env` names plus `WASMFN_FUNCTION`,
+//! `WASMFN_MODE` and `WASMFN_CONFIG` (the manifest's `config` as JSON). See
+//! `docs/process-runtime.md`.
 
-use std::path::PathBuf;
+mod entrypoint;
+mod function;
+mod run;
 
-use crate::{FunctionSpec, Mode};
-
-/// The command a process function runs for a mode.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entrypoint {
-    /// The program: an interpreter (`node`, `deno`, `python3`, `go`) or the file itself.
-    pub program: PathBuf,
-    /// Its arguments, the file last for an interpreter.
-    pub args: Vec<String>,
-    /// The file run: the manifest's `process.entry`, or its `build.output`.
-    pub file: PathBuf,
-    /// Whether `file` is the build's output (which must exist before the function can run).
-    pub from_build: bool,
-}
-
-impl Entrypoint {
-    /// What `spec` runs in `mode`; `None` unless it is a process function.
-    ///
-    /// ```no_run
-    /// use wasmfn::{FunctionSpec, Mode, process::Entrypoint};
-    ///
-    /// let spec = FunctionSpec::from_dir("functions/hello-node")?;
-    /// let prod = Entrypoint::for_mode(&spec, Mode::Serve).unwrap();
-    /// println!("{} {:?}", prod.program.display(), prod.args); // node [".../dist/index.js"]
-    /// # Ok::<(), wasmfn::DiscoveryError>(())
-    /// ```
-    pub fn for_mode(spec: &FunctionSpec, mode: Mode) -> Option<Self> {
-        let process = spec.manifest.process.as_ref()?;
-        let (file, from_build) = match &spec.manifest.build {
-            Some(build) if !is_dev(mode) => (spec.dir.join(&build.output), true),
-            _ => (spec.dir.join(&process.entry), false),
-        };
-        let (program, args) = match process.language().interpreter(&file) {
-            Some((interpreter, leading)) => {
-                let mut args: Vec<String> = leading.iter().map(|s| (*s).to_owned()).collect();
-                args.extend(process.args.iter().cloned());
-                args.push(file.display().to_string());
-                (PathBuf::from(interpreter), args)
-            }
-            None => (file.clone(), Vec::new()),
-        };
-        Some(Self { program, args, file, from_build })
-    }
-}
-
-fn is_dev(mode: Mode) -> bool {
-    #[cfg(feature = "dev")]
-    {
-        mode == Mode::Dev
-    }
-    #[cfg(not(feature = "dev"))]
-    {
-        let _ = mode;
-        false
-    }
-}
-
-#[cfg(all(test, feature = "dev"))]
-mod tests {
-    use super::*;
-
-    fn spec(manifest: &str) -> (tempfile::TempDir, FunctionSpec) {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("manifest.yaml"), manifest).unwrap();
-        let spec = FunctionSpec::from_dir(dir.path()).unwrap();
-        (dir, spec)
-    }
-
-    #[test]
-    fn dev_runs_the_source_and_serve_the_build_output() {
-        let (_dir, spec) = spec(
-            "name: hello-node\nruntime: process\nprocess:\n  entry: src/index.js\n  args: [--no-warnings]\n\
-             build:\n  command: npx\n  args: [esbuild]\n  output: dist/index.js\n",
-        );
-        let dev = Entrypoint::for_mode(&spec, Mode::Dev).unwrap();
-        assert_eq!(dev.program, PathBuf::from("node"));
-        assert_eq!(
-            dev.args,
-            ["--no-warnings".to_owned(), spec.dir.join("src/index.js").display().to_string()]
-        );
-        assert!(!dev.from_build);
-        let serve = Entrypoint::for_mode(&spec, Mode::Serve).unwrap();
-        assert_eq!(serve.file, spec.dir.join("dist/index.js"));
-        assert!(serve.from_build);
-        assert_eq!(
-            serve.args.last().unwrap(),
-            &spec.dir.join("dist/index.js").display().to_string()
-        );
-    }
-
-    #[test]
-    fn without_a_build_both_modes_run_the_source() {
-        let (_dir, spec) = spec("name: job\nruntime: process\nprocess:\n  entry: main.py\n");
-        for mode in [Mode::Dev, Mode::Serve] {
-            let entrypoint = Entrypoint::for_mode(&spec, mode).unwrap();
-            assert_eq!(entrypoint.program, PathBuf::from("python3"));
-            assert_eq!(entrypoint.file, spec.dir.join("main.py"));
-        }
-    }
-
-    #[test]
-    fn go_runs_from_source_in_dev_and_as_a_binary_in_serve() {
-        let (_dir, spec) = spec(
-            "name: go-fn\nruntime: process\nprocess:\n  entry: main.go\n\
-             build:\n  command: go\n  args: [build, -o, bin/go-fn]\n  output: bin/go-fn\n",
-        );
-        let dev = Entrypoint::for_mode(&spec, Mode::Dev).unwrap();
-        assert_eq!((dev.program, dev.args[0].as_str()), (PathBuf::from("go"), "run"));
-        let serve = Entrypoint::for_mode(&spec, Mode::Serve).unwrap();
-        assert_eq!(serve.program, spec.dir.join("bin/go-fn"));
-        assert!(serve.args.is_empty());
-    }
-
-    #[test]
-    fn a_binary_runs_itself_and_wasm_functions_have_no_entrypoint() {
-        let (_dir, native) =
-            spec("name: native\nruntime: process\nprocess:\n  entry: bin/native\n");
-        let entrypoint = Entrypoint::for_mode(&native, Mode::Serve).unwrap();
-        assert_eq!((entrypoint.program, entrypoint.args), (native.dir.join("bin/native"), vec![]));
-        let (_dir, wasm) = spec("name: plain\n");
-        assert_eq!(Entrypoint::for_mode(&wasm, Mode::Serve), None);
-    }
-}
+pub use self::{entrypoint::Entrypoint, run::MAX_OUTPUT_BYTES};
+pub(crate) use function::ProcessFunction;

@@ -21,7 +21,7 @@ use arc_swap::ArcSwap;
 pub use self::entry::{BuildInfo, BuildReport, FunctionEntry, FunctionInfo, FunctionStatus};
 use crate::{
     DiscoveryError, FunctionSpec, discover,
-    runtime::{LoadedFunction, RuntimeOptions},
+    runtime::{LoadError, LoadedFunction, RuntimeOptions},
 };
 
 type Table = BTreeMap<String, Arc<FunctionEntry>>;
@@ -156,10 +156,15 @@ impl FunctionRegistry {
         spec: Result<FunctionSpec, DiscoveryError>,
     ) -> Arc<FunctionEntry> {
         // Compile outside the writer lock: it is the slow part.
+        // Serve mode never builds: a missing build output is a warning for the deploy to fix.
+        let mut not_built = false;
         let (name, loaded) = match spec {
             Ok(spec) => {
                 let name = spec.name().to_owned();
-                let loaded = LoadedFunction::load(spec, &self.options).map_err(|e| e.to_string());
+                let loaded = LoadedFunction::load(spec, &self.options).map_err(|e| {
+                    not_built = matches!(e, LoadError::NotBuilt { .. });
+                    e.to_string()
+                });
                 (name, loaded)
             }
             // Unreadable manifest: the entry this folder already has, else the folder's name.
@@ -197,7 +202,11 @@ impl FunctionRegistry {
                     }
                 }
                 Err(error) => {
-                    tracing::error!(function = %name, dir = %dir.display(), "{error}");
+                    if not_built {
+                        tracing::warn!(function = %name, dir = %dir.display(), "{error}");
+                    } else {
+                        tracing::error!(function = %name, dir = %dir.display(), "{error}");
+                    }
                     FunctionEntry {
                         name: name.clone(),
                         dir: dir.clone(),

@@ -1,7 +1,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use wasmfn_schema::{
-    Runtime,
+    ProcessLanguage, Runtime,
     wire::{GuestError, codes},
 };
 
@@ -50,6 +50,39 @@ pub enum LoadError {
         path: PathBuf,
         /// The export the manifest names.
         export: String,
+    },
+    /// A process function's interpreter is not installed.
+    #[error(
+        "function {function}: {program} is not installed (not found on PATH); language {language:?} runs with it"
+    )]
+    Interpreter {
+        /// The function.
+        function: String,
+        /// The interpreter's name.
+        program: String,
+        /// The language that needs it.
+        language: ProcessLanguage,
+    },
+    /// A process function's file cannot be run.
+    #[error("function {function}: {} {problem}", path.display())]
+    Entrypoint {
+        /// The function.
+        function: String,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A process function's build output is missing: serve mode runs only what was built.
+    #[error(
+        "function {function}: not built: {} is missing (serve mode never builds; run `wasmfn build {function}`)",
+        path.display()
+    )]
+    NotBuilt {
+        /// The function.
+        function: String,
+        /// The build output.
+        path: PathBuf,
     },
     /// A path pattern in the manifest's `api.scopes` is not a valid glob.
     #[error("function {function}: api scope {scope:?} is not a valid pattern: {message}")]
@@ -142,6 +175,38 @@ pub enum InvokeError {
         /// The parse error.
         message: String,
     },
+    /// A process function's program could not be started.
+    #[error("function {function}: cannot start {}: {message}", program.display())]
+    Spawn {
+        /// The function.
+        function: String,
+        /// The program.
+        program: PathBuf,
+        /// What the OS said.
+        message: String,
+    },
+    /// A process function exited with a failure.
+    #[error("function {function} failed: {status}{}", stderr_suffix(stderr))]
+    ProcessFailed {
+        /// The function.
+        function: String,
+        /// How it ended: `exit status 3`, `killed by SIGABRT`.
+        status: String,
+        /// Its last lines on stderr.
+        stderr: String,
+    },
+    /// A process function wrote more output than the host accepts; it was killed.
+    #[error("function {function} wrote more than {} of output", bytesize::ByteSize(*limit))]
+    OutputTooLarge {
+        /// The function.
+        function: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+}
+
+fn stderr_suffix(stderr: &str) -> String {
+    if stderr.is_empty() { String::new() } else { format!("; stderr:\n{stderr}") }
 }
 
 fn humantime_ms(d: Duration) -> String {
@@ -221,7 +286,10 @@ impl InvokeError {
             | Self::Overloaded { function, .. }
             | Self::Trap { function, .. }
             | Self::Guest { function, .. }
-            | Self::InvalidOutput { function, .. } => function,
+            | Self::InvalidOutput { function, .. }
+            | Self::Spawn { function, .. }
+            | Self::ProcessFailed { function, .. }
+            | Self::OutputTooLarge { function, .. } => function,
         }
     }
 
@@ -236,7 +304,10 @@ impl InvokeError {
             Self::Overloaded { .. } => codes::OVERLOADED,
             Self::Trap { .. } => codes::TRAP,
             Self::Guest { code, .. } => code,
-            Self::InvalidOutput { .. } => codes::GUEST_ERROR,
+            Self::InvalidOutput { .. } => codes::INVALID_OUTPUT,
+            Self::Spawn { .. } => codes::SPAWN_FAILED,
+            Self::ProcessFailed { .. } => codes::PROCESS_FAILED,
+            Self::OutputTooLarge { .. } => codes::OUTPUT_TOO_LARGE,
         }
     }
 
@@ -245,12 +316,16 @@ impl InvokeError {
         use http::StatusCode as S;
         match self {
             Self::NotFound { .. } => S::NOT_FOUND,
-            Self::Disabled { .. } | Self::Overloaded { .. } => S::SERVICE_UNAVAILABLE,
+            Self::Disabled { .. } | Self::Overloaded { .. } | Self::Spawn { .. } => {
+                S::SERVICE_UNAVAILABLE
+            }
             Self::InvalidInput { .. } => S::BAD_REQUEST,
             Self::Timeout { .. } => S::GATEWAY_TIMEOUT,
-            Self::MemoryLimit { .. } | Self::Trap { .. } | Self::InvalidOutput { .. } => {
-                S::INTERNAL_SERVER_ERROR
-            }
+            Self::MemoryLimit { .. }
+            | Self::Trap { .. }
+            | Self::InvalidOutput { .. }
+            | Self::ProcessFailed { .. }
+            | Self::OutputTooLarge { .. } => S::INTERNAL_SERVER_ERROR,
             Self::Guest { code, status, .. } => status
                 .and_then(|s| S::from_u16(s).ok())
                 .filter(|s| s.is_client_error() || s.is_server_error())

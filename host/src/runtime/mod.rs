@@ -19,9 +19,10 @@ use wasmfn_schema::Runtime;
 pub use self::error::{InvokeError, LoadError};
 pub(crate) use self::pool::InstancePool;
 use crate::{
-    FunctionSpec,
+    FunctionSpec, Mode,
     host_api::{HostApi, ScopeSet},
     js::StackMapper,
+    process::ProcessFunction,
 };
 
 /// How functions are run: pool sizes and waiting limits. The defaults suit most apps.
@@ -34,12 +35,19 @@ pub struct RuntimeOptions {
     pub queue_timeout: Option<Duration>,
     /// Where functions' requests to the app's API go, and their tokens.
     pub host_api: HostApi,
+    /// Serve or dev: what a process function runs (see [`crate::process::Entrypoint`]).
+    pub mode: Mode,
 }
 
 impl Default for RuntimeOptions {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self { pool_size: cores, queue_timeout: None, host_api: HostApi::new() }
+        Self {
+            pool_size: cores,
+            queue_timeout: None,
+            host_api: HostApi::new(),
+            mode: Mode::default(),
+        }
     }
 }
 
@@ -66,10 +74,16 @@ impl FunctionModule {
     }
 }
 
-/// A function ready to be called: its module compiled, its instance pool ready.
+/// A function ready to be called: its module compiled and its instance pool ready, or for a
+/// process function, its command.
 pub struct LoadedFunction {
     spec: FunctionSpec,
-    pool: Arc<InstancePool>,
+    runner: Runner,
+}
+
+enum Runner {
+    Wasm(Arc<InstancePool>),
+    Process(Box<ProcessFunction>),
 }
 
 impl std::fmt::Debug for LoadedFunction {
@@ -81,12 +95,18 @@ impl std::fmt::Debug for LoadedFunction {
 impl LoadedFunction {
     /// Reads and compiles the function's artifact, checks that it exports the manifest's
     /// `export`, and prepares its pool. Blocking: compiling takes milliseconds (cached) to
-    /// seconds (first time, large module).
+    /// seconds (first time, large module). A process function's file and interpreter are
+    /// checked instead.
     pub fn load(spec: FunctionSpec, options: &RuntimeOptions) -> Result<Self, LoadError> {
         let manifest = &spec.manifest;
         let function = manifest.name.to_string();
-        if manifest.runtime != Runtime::Wasm {
-            return Err(LoadError::UnsupportedRuntime { function, runtime: manifest.runtime });
+        match manifest.runtime {
+            Runtime::Wasm => {}
+            Runtime::Process => {
+                let process = ProcessFunction::load(&spec, options)?;
+                return Ok(Self { spec, runner: Runner::Process(Box::new(process)) });
+            }
+            runtime => return Err(LoadError::UnsupportedRuntime { function, runtime }),
         }
         let wasm = std::fs::read(&spec.artifact).map_err(|source| LoadError::Artifact {
             function: function.clone(),
@@ -114,7 +134,7 @@ impl LoadedFunction {
             scopes: Arc::new(scopes),
         };
         let pool = InstancePool::new(module, options)?;
-        Ok(Self { spec, pool: Arc::new(pool) })
+        Ok(Self { spec, runner: Runner::Wasm(Arc::new(pool)) })
     }
 
     /// The function's name.
@@ -130,11 +150,14 @@ impl LoadedFunction {
     /// Calls the function with its input (JSON bytes) and returns its output. The wasm runs on
     /// tokio's blocking pool, never on the async workers.
     pub async fn call(&self, input: Bytes) -> Result<Bytes, InvokeError> {
-        self.pool.call(input, crate::invocation::next_call_id()).await
+        self.call_as(input, crate::invocation::next_call_id()).await
     }
 
     /// [`call`](Self::call) as invocation `call_id` (what its API token is bound to).
     pub(crate) async fn call_as(&self, input: Bytes, call_id: u64) -> Result<Bytes, InvokeError> {
-        self.pool.call(input, call_id).await
+        match &self.runner {
+            Runner::Wasm(pool) => pool.call(input, call_id).await,
+            Runner::Process(process) => process.call(input).await,
+        }
     }
 }

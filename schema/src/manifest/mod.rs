@@ -56,7 +56,8 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 
-    /// How the function runs: `wasm` (default) loads a WebAssembly module through Extism.
+    /// How the function runs: `wasm` (default) loads a WebAssembly module through Extism;
+    /// `process` runs a subprocess per call (see the `process` section).
     #[serde(default)]
     pub runtime: Runtime,
 
@@ -137,7 +138,7 @@ pub enum Runtime {
     #[default]
     Wasm,
     /// A subprocess speaking JSON over stdin/stdout, described by the `process` section
-    /// (the manifest is validated; the host does not run it yet).
+    /// (opt-in; see `docs/process-runtime.md`).
     Process,
 }
 

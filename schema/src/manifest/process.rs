@@ -41,6 +41,11 @@ pub struct ProcessConfig {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
 
+    /// More interpreter arguments, only when dev mode runs the source: a loader the build
+    /// output does not need, like `[--import, tsx]` for TypeScript on node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dev_args: Vec<String>,
+
     /// Names of the host's environment variables the process sees. Nothing else of the
     /// host's environment is passed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -1,0 +1,165 @@
+//! A process function ready to be called: its command resolved, its limits set, and in serve
+//! mode its file pinned to the version that was loaded.
+
+use std::{
+    ffi::OsString,
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
+
+use bytes::Bytes;
+use tokio::{process::Command, sync::Semaphore};
+
+use super::{
+    entrypoint::Entrypoint,
+    run::{self, Limits, MAX_OUTPUT_BYTES},
+};
+use crate::{FunctionSpec, InvokeError, LoadError, Mode, RuntimeOptions};
+
+pub(crate) struct ProcessFunction {
+    function: Arc<str>,
+    program: PathBuf,
+    args: Vec<String>,
+    dir: PathBuf,
+    env: Vec<(String, OsString)>,
+    limits: Limits,
+    queue_timeout: Duration,
+    permits: Arc<Semaphore>,
+    pin: Pin,
+}
+
+/// How serve mode keeps serving the version it loaded, whatever happens on disk.
+enum Pin {
+    /// Dev mode: every call runs the file as it is now (that is its hot reload).
+    None,
+    /// A build output, copied: self-contained by design (a bundle, a binary).
+    Copy {
+        /// Removed with the function.
+        _dir: tempfile::TempDir,
+    },
+    /// A source run in place (its imports resolve beside it): a change is refused, not run.
+    Unchanged { file: PathBuf, stamp: Option<(SystemTime, u64)> },
+}
+
+impl ProcessFunction {
+    pub(crate) fn load(spec: &FunctionSpec, options: &RuntimeOptions) -> Result<Self, LoadError> {
+        let manifest = &spec.manifest;
+        let function = manifest.name.to_string();
+        let entrypoint = Entrypoint::for_mode(spec, options.mode)
+            .expect("a process function's manifest has a process section");
+        if !entrypoint.file.is_file() {
+            return Err(if entrypoint.from_build {
+                LoadError::NotBuilt { function, path: entrypoint.file }
+            } else {
+                LoadError::Entrypoint { function, path: entrypoint.file, problem: "does not exist" }
+            });
+        }
+        let process = manifest.process.as_ref().expect("checked by for_mode");
+        let (entrypoint, pin) = pin(spec, entrypoint, options.mode)?;
+        let program = if entrypoint.is_interpreted() {
+            let name = entrypoint.program.to_string_lossy();
+            crate::toolchain::find_on_path(&name).ok_or_else(|| LoadError::Interpreter {
+                function: function.clone(),
+                program: name.into_owned(),
+                language: process.language(),
+            })?
+        } else {
+            let executable = std::fs::metadata(&entrypoint.file)
+                .is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
+            if !executable {
+                return Err(LoadError::Entrypoint {
+                    function,
+                    path: entrypoint.file,
+                    problem: "is not executable (chmod +x)",
+                });
+            }
+            entrypoint.program.clone()
+        };
+        let config = serde_json::to_string(&manifest.config).expect("a string map serializes");
+        let mut env: Vec<(String, OsString)> = process
+            .env
+            .iter()
+            .filter_map(|name| Some((name.clone(), std::env::var_os(name)?)))
+            .collect();
+        env.push(("WASMFN_FUNCTION".into(), function.clone().into()));
+        env.push(("WASMFN_MODE".into(), options.mode.as_str().into()));
+        env.push(("WASMFN_CONFIG".into(), config.into()));
+        let timeout = manifest.timeout.get();
+        Ok(Self {
+            function: function.into(),
+            program,
+            args: entrypoint.args,
+            dir: spec.dir.clone(),
+            env,
+            limits: Limits {
+                timeout,
+                memory: manifest.memory.bytes(),
+                max_output: MAX_OUTPUT_BYTES,
+            },
+            queue_timeout: options.queue_timeout.unwrap_or(timeout),
+            permits: Arc::new(Semaphore::new(options.pool_size.max(1))),
+            pin,
+        })
+    }
+
+    /// Runs the process once, at most `pool_size` at a time.
+    pub(crate) async fn call(&self, input: Bytes) -> Result<Bytes, InvokeError> {
+        let _permit = tokio::time::timeout(self.queue_timeout, self.permits.acquire())
+            .await
+            .map_err(|_| InvokeError::Overloaded {
+                function: self.function.to_string(),
+                waited: self.queue_timeout,
+            })?
+            .expect("the semaphore is never closed");
+        if let Pin::Unchanged { file, stamp } = &self.pin
+            && stamp_of(file) != *stamp
+        {
+            return Err(InvokeError::Disabled {
+                function: self.function.to_string(),
+                reason: format!(
+                    "{} changed since it was loaded, and serve mode never reloads: restart to serve it",
+                    file.display()
+                ),
+            });
+        }
+        let mut command = Command::new(&self.program);
+        command.args(&self.args).current_dir(&self.dir).env_clear().envs(self.env.iter().cloned());
+        run::run(&self.function, command, input, self.limits).await
+    }
+}
+
+/// In serve mode, the file the function runs as it was at load time.
+fn pin(
+    spec: &FunctionSpec,
+    entrypoint: Entrypoint,
+    mode: Mode,
+) -> Result<(Entrypoint, Pin), LoadError> {
+    if mode.is_dev() {
+        return Ok((entrypoint, Pin::None));
+    }
+    if !entrypoint.from_build {
+        let stamp = stamp_of(&entrypoint.file);
+        let file = entrypoint.file.clone();
+        return Ok((entrypoint, Pin::Unchanged { file, stamp }));
+    }
+    let copy_failed = |source| LoadError::Artifact {
+        function: spec.name().to_owned(),
+        path: entrypoint.file.clone(),
+        source,
+    };
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("wasmfn-{}-", spec.name()))
+        .tempdir()
+        .map_err(copy_failed)?;
+    let copy = dir.path().join(entrypoint.file.file_name().unwrap_or_default());
+    // `copy` keeps the permissions: a binary stays executable.
+    std::fs::copy(&entrypoint.file, &copy).map_err(copy_failed)?;
+    Ok((entrypoint.running(&copy), Pin::Copy { _dir: dir }))
+}
+
+fn stamp_of(file: &Path) -> Option<(SystemTime, u64)> {
+    let metadata = std::fs::metadata(file).ok()?;
+    Some((metadata.modified().ok()?, metadata.len()))
+}

@@ -1,0 +1,281 @@
+//! One call of a process function: its subprocess from spawn to exit, under the function's
+//! limits. Every process runs in a process group of its own, so a timeout, an oversized
+//! output or the end of the call kills whatever it started too.
+
+use std::{
+    collections::VecDeque,
+    os::unix::process::ExitStatusExt,
+    path::PathBuf,
+    process::{ExitStatus, Stdio},
+    sync::atomic::{AtomicI32, Ordering},
+    time::Duration,
+};
+
+use bytes::Bytes;
+use nix::{
+    sys::signal::{Signal, killpg},
+    unistd::Pid,
+};
+use serde::Deserialize;
+use tokio::{
+    io::{AsyncRead, AsyncReadExt, AsyncWriteExt},
+    process::{Child, Command},
+};
+use wasmfn_schema::wire::GuestError;
+
+use crate::InvokeError;
+
+/// The most a process may write to stdout in one call, as for responses of the app's API.
+pub const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
+/// Longer stderr lines are cut: one log record stays readable.
+const MAX_LOG_LINE: usize = 8 * 1024;
+/// What one call may log through stderr; the rest is read (so the process never blocks on a
+/// full pipe) but dropped.
+const MAX_LOGGED: usize = 1024 * 1024;
+/// The last stderr lines a failure reports.
+const TAIL_LINES: usize = 5;
+
+/// What one call may use.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Limits {
+    pub(super) timeout: Duration,
+    /// For the process's data segment and anonymous memory (`RLIMIT_DATA`).
+    pub(super) memory: u64,
+    pub(super) max_output: usize,
+}
+
+/// Runs `command` once: `input` on its stdin, its stdout the output, each stderr line a log
+/// record (target `wasmfn::guest`) in the current span.
+pub(super) async fn run(
+    function: &str,
+    mut command: Command,
+    input: Bytes,
+    limits: Limits,
+) -> Result<Bytes, InvokeError> {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = command.spawn().map_err(|e| InvokeError::Spawn {
+        function: function.to_owned(),
+        program: PathBuf::from(command.as_std().get_program()),
+        message: e.to_string(),
+    })?;
+    let group = ProcessGroup::of(&child);
+    if let Err(error) = group.limit_memory(limits.memory) {
+        tracing::warn!("cannot limit the process's memory: {error}");
+    }
+    let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
+    let work = async {
+        let write = async move {
+            // A process that exits without reading its input closes the pipe: not an error.
+            if let Some(mut stdin) = stdin {
+                let _ = stdin.write_all(&input).await;
+            }
+        };
+        let exited = async {
+            let status = child.wait().await;
+            // What it started and left behind goes with it (and closes the pipes it holds).
+            group.kill();
+            status
+        };
+        let ((), output, tail, status) = tokio::join!(
+            write,
+            read_capped(stdout, limits.max_output, &group),
+            forward_stderr(stderr),
+            exited
+        );
+        (output, tail, status)
+    };
+    let Ok((output, tail, status)) = tokio::time::timeout(limits.timeout, work).await else {
+        group.kill();
+        let _ = child.wait().await;
+        return Err(InvokeError::Timeout {
+            function: function.to_owned(),
+            timeout: limits.timeout,
+        });
+    };
+    let Some(output) = output else {
+        return Err(InvokeError::OutputTooLarge {
+            function: function.to_owned(),
+            limit: limits.max_output as u64,
+        });
+    };
+    let failed = |status: String| InvokeError::ProcessFailed {
+        function: function.to_owned(),
+        status,
+        stderr: tail.join("\n"),
+    };
+    match status {
+        Ok(status) if status.success() => Ok(Bytes::from(output)),
+        Ok(status) => match serde_json::from_slice::<Failure>(&output) {
+            Ok(Failure { error }) => Err(InvokeError::Guest {
+                function: function.to_owned(),
+                code: error.code,
+                message: error.message,
+                status: error.status,
+            }),
+            Err(_) => Err(failed(describe(status))),
+        },
+        Err(error) => Err(failed(format!("cannot wait for the process: {error}"))),
+    }
+}
+
+/// The protocol's way to fail with a code and a status: `{"error": {"code", "message",
+/// "status"}}` on stdout and a non-zero exit.
+#[derive(Deserialize)]
+struct Failure {
+    error: GuestError,
+}
+
+/// Reads stdout up to `max` bytes; `None` (and the group killed) past that.
+async fn read_capped(
+    pipe: Option<impl AsyncRead + Unpin>,
+    max: usize,
+    group: &ProcessGroup,
+) -> Option<Vec<u8>> {
+    let Some(pipe) = pipe else { return Some(Vec::new()) };
+    let mut output = Vec::new();
+    // A read error ends the output like EOF; the exit status says what happened.
+    let _ = pipe.take(max as u64 + 1).read_to_end(&mut output).await;
+    if output.len() > max {
+        group.kill();
+        return None;
+    }
+    Some(output)
+}
+
+/// Logs each stderr line; returns the last few for error messages.
+async fn forward_stderr(pipe: Option<impl AsyncRead + Unpin>) -> Vec<String> {
+    let mut lines = StderrLines::default();
+    if let Some(mut pipe) = pipe {
+        let mut buffer = [0u8; 8192];
+        while let Ok(read @ 1..) = pipe.read(&mut buffer).await {
+            lines.push(&buffer[..read]);
+        }
+    }
+    lines.finish()
+}
+
+/// Splits stderr into lines, cut at [`MAX_LOG_LINE`], logged up to [`MAX_LOGGED`] bytes.
+#[derive(Default)]
+struct StderrLines {
+    partial: Vec<u8>,
+    logged: usize,
+    tail: VecDeque<String>,
+}
+
+impl StderrLines {
+    fn push(&mut self, mut bytes: &[u8]) {
+        while let Some(end) = bytes.iter().position(|&b| b == b'\n') {
+            self.extend(&bytes[..end]);
+            self.end_line();
+            bytes = &bytes[end + 1..];
+        }
+        self.extend(bytes);
+    }
+
+    fn extend(&mut self, bytes: &[u8]) {
+        let room = MAX_LOG_LINE.saturating_sub(self.partial.len());
+        self.partial.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    fn end_line(&mut self) {
+        let line = String::from_utf8_lossy(&self.partial).trim_end_matches('\r').to_owned();
+        self.partial.clear();
+        if self.logged < MAX_LOGGED {
+            self.logged += line.len() + 1;
+            tracing::info!(target: "wasmfn::guest", "{line}");
+            if self.logged >= MAX_LOGGED {
+                tracing::warn!(
+                    "the process wrote more than 1 MiB to stderr: the rest is not logged"
+                );
+            }
+        }
+        if self.tail.len() == TAIL_LINES {
+            self.tail.pop_front();
+        }
+        self.tail.push_back(line);
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        if !self.partial.is_empty() {
+            self.end_line();
+        }
+        self.tail.into()
+    }
+}
+
+fn describe(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit status {code}"),
+        (None, Some(signal)) => match Signal::try_from(signal) {
+            Ok(signal) => format!("killed by {signal}"),
+            Err(_) => format!("killed by signal {signal}"),
+        },
+        (None, None) => status.to_string(),
+    }
+}
+
+/// The process group a call's process leads; killed (SIGKILL) once, at the latest when the
+/// call's future is dropped, which also covers a caller that gives up mid-call.
+struct ProcessGroup(AtomicI32);
+
+impl ProcessGroup {
+    fn of(child: &Child) -> Self {
+        Self(AtomicI32::new(child.id().map_or(0, |id| id as i32)))
+    }
+
+    fn kill(&self) {
+        let leader = self.0.swap(0, Ordering::Relaxed);
+        if leader > 0 {
+            // ESRCH: everyone has already gone.
+            let _ = killpg(Pid::from_raw(leader), Signal::SIGKILL);
+        }
+    }
+
+    /// Applied right after the spawn: the interpreter has only started, and a limit below
+    /// what it already uses only fails its next allocations.
+    fn limit_memory(&self, bytes: u64) -> std::io::Result<()> {
+        use rustix::process::{Pid, Resource, Rlimit, prlimit};
+        let Some(pid) = Pid::from_raw(self.0.load(Ordering::Relaxed)) else { return Ok(()) };
+        let limit = Rlimit { current: Some(bytes), maximum: Some(bytes) };
+        prlimit(Some(pid), Resource::Data, limit)?;
+        Ok(())
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stderr_is_split_into_cut_lines_and_the_tail_is_kept() {
+        let mut lines = StderrLines::default();
+        lines.push(b"first\r\nsec");
+        lines.push(b"ond\n");
+        lines.push(&vec![b'x'; MAX_LOG_LINE * 2]);
+        lines.push(b"\nno newline at the end");
+        let tail = lines.finish();
+        assert_eq!(tail[..2], ["first", "second"]);
+        assert_eq!(tail[2].len(), MAX_LOG_LINE);
+        assert_eq!(tail[3], "no newline at the end");
+    }
+
+    #[test]
+    fn only_the_last_lines_are_kept() {
+        let mut lines = StderrLines::default();
+        for n in 0..20 {
+            lines.push(format!("line {n}\n").as_bytes());
+        }
+        assert_eq!(lines.finish(), ["line 15", "line 16", "line 17", "line 18", "line 19"]);
+    }
+}

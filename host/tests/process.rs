@@ -1,0 +1,387 @@
+//! Process functions for real: node scripts, a Rust binary compiled here, and the
+//! hello-node-ts example, run as subprocesses through the real host and HTTP server. Each
+//! fault answers with its status and code, leaves no process behind, and the next call of
+//! another function works.
+
+mod support;
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+use support::FunctionsDir;
+use wasmfn::{Functions, Mode, dev::BuildRunner};
+
+struct Api {
+    addr: SocketAddr,
+    client: reqwest::Client,
+}
+
+impl Api {
+    async fn start(functions: &Functions) -> Self {
+        Self { addr: support::serve(functions.router()).await, client: reqwest::Client::new() }
+    }
+
+    async fn post(&self, name: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("http://{}/api/functions/{name}", self.addr))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The error's status, code and message.
+    async fn fail(&self, name: &str, body: impl Into<reqwest::Body>) -> (u16, String, String) {
+        let (status, body) = self.post(name, body).await;
+        let code = body["error"]["code"].as_str().unwrap_or_else(|| panic!("not an error: {body}"));
+        (status, code.to_owned(), body["error"]["message"].as_str().unwrap().to_owned())
+    }
+
+    /// The `ok` function still answers: the host and the other functions are fine.
+    async fn assert_alive(&self) {
+        assert_eq!(self.post("ok", r#"{"n":1}"#).await, (200, json!({ "got": { "n": 1 } })));
+    }
+}
+
+/// A node function: `main.js` with `script`, its manifest `name` plus `extra` lines.
+fn add_script(dir: &FunctionsDir, name: &str, script: &str, extra: &str) -> PathBuf {
+    let manifest = format!("name: {name}\nruntime: process\nprocess:\n  entry: main.js\n{extra}");
+    let folder = dir.add_manifest_only(name, &manifest);
+    std::fs::write(folder.join("main.js"), script).unwrap();
+    folder
+}
+
+/// Scripts write their pid (and their children's) into `pids` in their folder.
+const RECORD_PID: &str = r#"
+const fs = require("node:fs");
+function recordPid(pid) { fs.appendFileSync("pids", pid + "\n"); }
+recordPid(process.pid);
+"#;
+
+const OK: &str = r#"
+const input = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify({ got: input }));
+"#;
+
+fn with_ok(dir: &FunctionsDir) {
+    add_script(dir, "ok", OK, "");
+}
+
+/// Whether a process is still running (a zombie waiting for its parent is not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.starts_with(" Z")))
+}
+
+/// Every process the function in `folder` recorded has ended (SIGKILL lands within moments).
+async fn assert_nothing_left(folder: &Path) {
+    let pids: Vec<u32> = std::fs::read_to_string(folder.join("pids"))
+        .unwrap_or_default()
+        .lines()
+        .map(|line| line.parse().unwrap())
+        .collect();
+    assert!(!pids.is_empty(), "{} recorded no pid", folder.display());
+    for _ in 0..100 {
+        if !pids.iter().any(|&pid| running(pid)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("still running: {:?}", pids.iter().filter(|&&p| running(p)).collect::<Vec<_>>());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name();
+        if name == "node_modules" || name == "dist" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(&name));
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// A copy of examples/hello-node-ts in a functions directory, with the repository's
+/// node_modules (tsx, esbuild) linked in.
+fn hello_node_ts(dir: &FunctionsDir) -> PathBuf {
+    let folder = dir.path().join("hello-node-ts");
+    copy_dir(&support::repo_root().join("examples/hello-node-ts"), &folder);
+    std::os::unix::fs::symlink(
+        support::repo_root().join("node_modules"),
+        folder.join("node_modules"),
+    )
+    .unwrap();
+    folder
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hello_node_ts_runs_its_source_in_dev_and_its_bundle_in_serve() {
+    // Dev: the TypeScript source through tsx, no build; a save is served by the next call.
+    let dev_dir = FunctionsDir::new();
+    let folder = hello_node_ts(&dev_dir);
+    let dev = dev_dir.builder().with_mode(Mode::Dev).build().unwrap();
+    let api = Api::start(&dev).await;
+    let (status, output) = api.post("hello-node-ts", r#"{"name":"Ada"}"#).await;
+    assert_eq!(status, 200, "{output}");
+    assert_eq!(output, json!({ "message": "Hello, Ada!", "ran": "index.ts", "mode": "dev" }));
+    let source = folder.join("src/index.ts");
+    let edited = std::fs::read_to_string(&source).unwrap().replace("}!`", "}!!`");
+    std::fs::write(&source, edited).unwrap();
+    let (status, output) = api.post("hello-node-ts", r#"{"name":"Ada"}"#).await;
+    assert_eq!((status, &output["message"]), (200, &json!("Hello, Ada!!")), "{output}");
+    let entry = dev.registry().get("hello-node-ts").unwrap();
+    assert!(entry.last_build().is_none(), "dev mode built a function that runs its source");
+    assert!(!folder.join("dist").exists());
+
+    // Serve without the build: the host starts, the function is disabled and says why.
+    let serve_dir = FunctionsDir::new();
+    let folder = hello_node_ts(&serve_dir);
+    let (status, _, message) = {
+        let functions = serve_dir.functions();
+        Api::start(&functions).await.fail("hello-node-ts", "{}").await
+    };
+    assert_eq!(status, 503);
+    assert!(message.contains("not built") && message.contains("dist/index.js"), "{message}");
+
+    // Serve after the manifest's build: the bundle, pinned as it was at load.
+    let spec = wasmfn::FunctionSpec::from_dir(&folder).unwrap();
+    BuildRunner::new().run(&spec).await.unwrap();
+    let functions = serve_dir.functions();
+    let api = Api::start(&functions).await;
+    let (_, output) = api.post("hello-node-ts", r#"{"name":"Ada"}"#).await;
+    assert_eq!(output, json!({ "message": "Hello, Ada!", "ran": "index.js", "mode": "serve" }));
+    let (status, code, message) = api.fail("hello-node-ts", r#"{"name":5}"#).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_input"), "{message}");
+    std::fs::write(folder.join("dist/index.js"), "process.stdout.write('{\"replaced\":true}')")
+        .unwrap();
+    let (_, output) = api.post("hello-node-ts", r#"{"name":"Ada"}"#).await;
+    assert_eq!(output["message"], "Hello, Ada!", "serve mode ran a file changed after load");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_binary_compiled_from_rust_runs_directly_and_sees_only_allowed_variables() {
+    let dir = FunctionsDir::new();
+    let folder = dir.add_manifest_only(
+        "native",
+        "name: native\nruntime: process\nprocess:\n  entry: bin/native\n  env: [PATH, WASMFN_TEST_UNSET]\n\
+         config:\n  unit: bytes\n",
+    );
+    std::fs::create_dir_all(folder.join("bin")).unwrap();
+    std::fs::write(folder.join("main.rs"), NATIVE).unwrap();
+    let compiled = std::process::Command::new("rustc")
+        .args(["-O", "-o", "bin/native", "main.rs"])
+        .current_dir(&folder)
+        .status()
+        .unwrap();
+    assert!(compiled.success());
+    // The tests' own environment has more than PATH (cargo's CARGO_*, HOME, ...).
+    assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some());
+    let functions = dir.functions();
+    let api = Api::start(&functions).await;
+    let (status, code, _) = api.fail("native", r#"{"text":"#).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_input"), "the host checks the input");
+    let (status, output) = api.post("native", r#"{"text":"hello"}"#).await;
+    assert_eq!(status, 200, "{output}");
+    assert_eq!(output["bytes"], 16);
+    let mut env: Vec<String> = serde_json::from_value(output["env"].clone()).unwrap();
+    env.sort();
+    assert_eq!(env, ["PATH", "WASMFN_CONFIG", "WASMFN_FUNCTION", "WASMFN_MODE"]);
+    assert_eq!(output["config"], r#"{"unit":"bytes"}"#);
+}
+
+/// Reads stdin, answers with its length, the names of its environment variables and
+/// `WASMFN_CONFIG`; std only.
+const NATIVE: &str = r##"
+use std::io::{Read, Write};
+fn main() {
+    let mut input = Vec::new();
+    std::io::stdin().read_to_end(&mut input).unwrap();
+    let names: Vec<String> = std::env::vars().map(|(k, _)| format!("{k:?}")).collect();
+    let config = std::env::var("WASMFN_CONFIG").unwrap_or_default();
+    let out = format!(r#"{{"bytes":{},"env":[{}],"config":{:?}}}"#, input.len(), names.join(","), config);
+    std::io::stdout().write_all(out.as_bytes()).unwrap();
+}
+"##;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn programs_that_cannot_start_disable_the_function_with_a_clear_error() {
+    let dir = FunctionsDir::new();
+    with_ok(&dir);
+    dir.add_manifest_only(
+        "deno-fn",
+        "name: deno-fn\nruntime: process\nprocess:\n  entry: main.ts\n",
+    );
+    std::fs::write(dir.path().join("deno-fn/main.ts"), "console.log('{}')").unwrap();
+    dir.add_manifest_only(
+        "missing",
+        "name: missing\nruntime: process\nprocess:\n  entry: bin/nothing\n",
+    );
+    let folder = dir.add_manifest_only(
+        "not-executable",
+        "name: not-executable\nruntime: process\nprocess:\n  entry: run.sh\n",
+    );
+    std::fs::write(folder.join("run.sh"), "#!/bin/sh\necho '{}'\n").unwrap();
+    let functions = dir.functions();
+    let api = Api::start(&functions).await;
+
+    if which("deno").is_none() {
+        let (status, code, message) = api.fail("deno-fn", "{}").await;
+        assert_eq!((status, code.as_str()), (503, "disabled"));
+        assert!(message.contains("deno is not installed"), "{message}");
+        api.assert_alive().await;
+    }
+    let (status, code, message) = api.fail("missing", "{}").await;
+    assert_eq!((status, code.as_str()), (503, "disabled"));
+    assert!(message.contains("bin/nothing does not exist"), "{message}");
+    api.assert_alive().await;
+    let (status, code, message) = api.fail("not-executable", "{}").await;
+    assert_eq!((status, code.as_str()), (503, "disabled"));
+    assert!(message.contains("run.sh is not executable"), "{message}");
+    api.assert_alive().await;
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failing_processes_answer_with_typed_errors_and_leave_nothing_running() {
+    let dir = FunctionsDir::new();
+    with_ok(&dir);
+    let script = |body: &str| format!("{RECORD_PID}\n{body}");
+    let cases = [
+        (
+            "exits",
+            script("console.error('something broke'); process.exit(3);"),
+            "",
+            (500, "process_failed"),
+            vec!["exit status 3", "something broke"],
+        ),
+        (
+            "says-not-found",
+            script(
+                "process.stdout.write(JSON.stringify({ error: { code: 'not_found', message: 'no such user', status: 404 } })); process.exit(1);",
+            ),
+            "",
+            (404, "not_found"),
+            vec!["no such user"],
+        ),
+        (
+            "prints-text",
+            script("process.stdout.write('this is not JSON');"),
+            "",
+            (500, "invalid_output"),
+            vec!["invalid JSON"],
+        ),
+        (
+            "floods",
+            // 100 MB, as fast as the pipe takes it.
+            script(
+                "const chunk = Buffer.alloc(1 << 20, 'x'); let left = 100; \
+                 (function more() { while (left > 0) { left--; if (!process.stdout.write(chunk)) \
+                 return process.stdout.once('drain', more); } })();",
+            ),
+            "",
+            (500, "output_too_large"),
+            vec!["more than 16.0 MiB"],
+        ),
+        (
+            "hangs",
+            // A child of its own, then nothing but waiting.
+            script(
+                "const child = require('node:child_process').spawn('sleep', ['1000'], { stdio: 'ignore' }); \
+                 recordPid(child.pid); setInterval(() => {}, 1000);",
+            ),
+            "timeout: 1s\n",
+            (504, "timeout"),
+            vec!["timed out after 1000ms"],
+        ),
+        (
+            "ignores-stdin",
+            script("setInterval(() => {}, 1000);"),
+            "timeout: 1s\n",
+            (504, "timeout"),
+            vec![],
+        ),
+        (
+            "allocates",
+            script("const kept = []; for (;;) kept.push(new Array(1 << 20).fill(1.5));"),
+            "memory: 64mib\n",
+            (500, "process_failed"),
+            vec!["killed by"],
+        ),
+    ];
+    for (name, script, extra, _, _) in &cases {
+        add_script(&dir, name, script, extra);
+    }
+    let functions = dir.builder().with_body_limit(8 << 20).build().unwrap();
+    let api = Api::start(&functions).await;
+    // Large enough that a process that never reads it fills the pipe.
+    let big_input = serde_json::to_vec(&json!({ "data": "x".repeat(5 << 20) })).unwrap();
+    for (name, _, _, expected, fragments) in cases {
+        let input = if name == "ignores-stdin" { big_input.clone() } else { b"{}".to_vec() };
+        let (status, code, message) = api.fail(name, input).await;
+        assert_eq!((status, code.as_str()), expected, "{name}: {message}");
+        for fragment in fragments {
+            assert!(message.contains(fragment), "{name}: {message:?} lacks {fragment:?}");
+        }
+        assert_nothing_left(&dir.path().join(name)).await;
+        api.assert_alive().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_reader_gets_all_its_input() {
+    let dir = FunctionsDir::new();
+    let slow = r#"
+let bytes = 0;
+process.stdin.on("data", (chunk) => {
+  bytes += chunk.length;
+  process.stdin.pause();
+  setTimeout(() => process.stdin.resume(), 20);
+});
+process.stdin.on("end", () => process.stdout.write(JSON.stringify({ bytes })));
+"#;
+    add_script(&dir, "slow", slow, "timeout: 20s\n");
+    let functions = dir.builder().with_body_limit(8 << 20).build().unwrap();
+    let api = Api::start(&functions).await;
+    let input = serde_json::to_vec(&json!({ "data": "x".repeat(2 << 20) })).unwrap();
+    let (status, output) = api.post("slow", input.clone()).await;
+    assert_eq!((status, output), (200, json!({ "bytes": input.len() })));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn calls_beyond_the_pool_wait_then_fail_as_overloaded() {
+    let dir = FunctionsDir::new();
+    let sleeper = "setTimeout(() => process.stdout.write('{}'), 1500);";
+    add_script(&dir, "sleeper", sleeper, "");
+    let functions = dir
+        .builder()
+        .with_pool_size(1)
+        .with_queue_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let api = std::sync::Arc::new(Api::start(&functions).await);
+    let first = tokio::spawn({
+        let api = api.clone();
+        async move { api.post("sleeper", "{}").await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, code, _) = api.fail("sleeper", "{}").await;
+    assert_eq!((status, code.as_str()), (503, "overloaded"));
+    assert_eq!(first.await.unwrap(), (200, json!({})));
+}
