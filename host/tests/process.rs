@@ -13,6 +13,7 @@ use std::{
 
 use serde_json::{Value, json};
 use support::FunctionsDir;
+use tower::ServiceExt;
 use wasmfn::{Functions, Mode, dev::BuildRunner};
 
 struct Api {
@@ -384,4 +385,20 @@ async fn calls_beyond_the_pool_wait_then_fail_as_overloaded() {
     let (status, code, _) = api.fail("sleeper", "{}").await;
     assert_eq!((status, code.as_str()), (503, "overloaded"));
     assert_eq!(first.await.unwrap(), (200, json!({})));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caller_that_gives_up_takes_the_process_and_its_children_with_it() {
+    let dir = FunctionsDir::new();
+    let script = format!(
+        "{RECORD_PID}\nconst child = require('node:child_process').spawn('sleep', ['1000'], \
+         {{ stdio: 'ignore' }}); recordPid(child.pid); setInterval(() => {{}}, 1000);"
+    );
+    let folder = add_script(&dir, "stuck", &script, "");
+    let functions = dir.functions();
+    let call = functions.service().oneshot(wasmfn::Invocation::new("stuck", "{}"));
+    let gave_up = tokio::time::timeout(Duration::from_millis(1500), call).await;
+    assert!(gave_up.is_err(), "the call should still be running: {gave_up:?}");
+    assert_eq!(std::fs::read_to_string(folder.join("pids")).unwrap().lines().count(), 2);
+    assert_nothing_left(&folder).await;
 }

@@ -26,6 +26,15 @@ impl Manifest {
             (Runtime::Wasm, Some(_)) => {
                 Some(("process", "a `process` section only applies to `runtime: process`"))
             }
+            // A process reaches the network with the host user's rights: a list that restricts
+            // nothing must not look like it does.
+            (Runtime::Process, Some(_)) if !self.allowed_hosts.is_empty() => Some((
+                "allowed_hosts",
+                "`allowed_hosts` only restricts wasm functions; a process function is not sandboxed",
+            )),
+            (Runtime::Process, Some(_)) if !self.api.scopes.is_empty() => {
+                Some(("api", "the app's API (`api.scopes`) is offered to wasm functions only"))
+            }
             _ => None,
         };
         let Some((key, message)) = problem else { return Ok(self) };
