@@ -30,6 +30,7 @@
 pub mod dev;
 pub mod discovery;
 mod functions;
+mod guest_log;
 pub mod host_api;
 mod host_fns;
 mod invocation;

@@ -56,7 +56,8 @@ async fn guest_logs_carry_the_function_and_fields() {
     );
     std::fs::write(
         folder.join("main.js"),
-        "console.error('hello from a process'); console.log('{}')",
+        "console.error('hello from a process'); console.log('{}'); \
+         console.error(JSON.stringify({ level: 'warn', message: 'structured', fields: { user: 'ada' } }))",
     )
     .unwrap();
     functions.registry().load_from_dir(&folder).unwrap();
@@ -76,6 +77,11 @@ async fn guest_logs_carry_the_function_and_fields() {
     let process = line("hello from a process");
     assert!(process.contains("wasmfn::guest"), "{process}");
     assert!(process.contains("invocation{function=process-logger"), "{process}");
+    let structured = line("structured");
+    assert!(
+        structured.contains("WARN") && structured.contains(r#"{"user":"ada"}"#),
+        "{structured}"
+    );
     let ada = line("greeting Ada");
     assert!(ada.contains("function=hello-rust"), "{ada}");
 }

@@ -402,3 +402,21 @@ async fn a_caller_that_gives_up_takes_the_process_and_its_children_with_it() {
     assert_eq!(std::fs::read_to_string(folder.join("pids")).unwrap().lines().count(), 2);
     assert_nothing_left(&folder).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_mode_refuses_a_source_changed_under_it_instead_of_reloading() {
+    let dir = FunctionsDir::new();
+    with_ok(&dir);
+    let folder = add_script(&dir, "in-place", "process.stdout.write('{\"v\":1}')", "");
+    let functions = dir.functions();
+    let api = Api::start(&functions).await;
+    assert_eq!(api.post("in-place", "{}").await, (200, json!({ "v": 1 })));
+    std::fs::write(folder.join("main.js"), "process.stdout.write('{\"v\":22}')").unwrap();
+    let (status, code, message) = api.fail("in-place", "{}").await;
+    assert_eq!((status, code.as_str()), (503, "disabled"));
+    assert!(message.contains("changed since it was loaded"), "{message}");
+    api.assert_alive().await;
+    // Loading it again (a restart, or dev mode) serves the new version.
+    functions.registry().load_from_dir(&folder).unwrap();
+    assert_eq!(api.post("in-place", "{}").await, (200, json!({ "v": 22 })));
+}

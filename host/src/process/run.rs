@@ -84,7 +84,7 @@ pub(super) async fn run(
         let ((), output, tail, status) = tokio::join!(
             write,
             read_capped(stdout, limits.max_output, &group),
-            forward_stderr(stderr),
+            forward_stderr(function, stderr),
             exited
         );
         (output, tail, status)
@@ -148,8 +148,8 @@ async fn read_capped(
 }
 
 /// Logs each stderr line; returns the last few for error messages.
-async fn forward_stderr(pipe: Option<impl AsyncRead + Unpin>) -> Vec<String> {
-    let mut lines = StderrLines::default();
+async fn forward_stderr(function: &str, pipe: Option<impl AsyncRead + Unpin>) -> Vec<String> {
+    let mut lines = StderrLines::new(function);
     if let Some(mut pipe) = pipe {
         let mut buffer = [0u8; 8192];
         while let Ok(read @ 1..) = pipe.read(&mut buffer).await {
@@ -160,14 +160,18 @@ async fn forward_stderr(pipe: Option<impl AsyncRead + Unpin>) -> Vec<String> {
 }
 
 /// Splits stderr into lines, cut at [`MAX_LOG_LINE`], logged up to [`MAX_LOGGED`] bytes.
-#[derive(Default)]
-struct StderrLines {
+struct StderrLines<'a> {
+    function: &'a str,
     partial: Vec<u8>,
     logged: usize,
     tail: VecDeque<String>,
 }
 
-impl StderrLines {
+impl<'a> StderrLines<'a> {
+    fn new(function: &'a str) -> Self {
+        Self { function, partial: Vec::new(), logged: 0, tail: VecDeque::new() }
+    }
+
     fn push(&mut self, mut bytes: &[u8]) {
         while let Some(end) = bytes.iter().position(|&b| b == b'\n') {
             self.extend(&bytes[..end]);
@@ -187,7 +191,7 @@ impl StderrLines {
         self.partial.clear();
         if self.logged < MAX_LOGGED {
             self.logged += line.len() + 1;
-            tracing::info!(target: "wasmfn::guest", "{line}");
+            crate::guest_log::emit_line(self.function, &line);
             if self.logged >= MAX_LOGGED {
                 tracing::warn!(
                     "the process wrote more than 1 MiB to stderr: the rest is not logged"
@@ -259,7 +263,7 @@ mod tests {
 
     #[test]
     fn stderr_is_split_into_cut_lines_and_the_tail_is_kept() {
-        let mut lines = StderrLines::default();
+        let mut lines = StderrLines::new("test");
         lines.push(b"first\r\nsec");
         lines.push(b"ond\n");
         lines.push(&vec![b'x'; MAX_LOG_LINE * 2]);
@@ -272,7 +276,7 @@ mod tests {
 
     #[test]
     fn only_the_last_lines_are_kept() {
-        let mut lines = StderrLines::default();
+        let mut lines = StderrLines::new("test");
         for n in 0..20 {
             lines.push(format!("line {n}\n").as_bytes());
         }
