@@ -149,6 +149,10 @@ impl ServerArgs {
 }
 
 fn main() -> ExitCode {
+    // Logs are written by a background thread and dropped when it falls behind: with a stderr
+    // nobody reads (a full pipe) or a closed one, requests still get answered. The guard
+    // flushes what is queued when main returns.
+    let (log_writer, _flush_logs) = tracing_appender::non_blocking(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WASMFN_LOG")
@@ -160,7 +164,7 @@ fn main() -> ExitCode {
         )
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
         .init();
     let cli = Cli::parse();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

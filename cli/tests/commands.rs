@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{Server, http, repo_root, stdout, wasmfn};
+use support::{Server, Stderr, http, repo_root, stdout, wasmfn};
 
 #[test]
 fn builds_and_invokes_hello_rust() {
@@ -99,19 +99,38 @@ fn schema_prints_the_committed_schema() {
     assert_eq!(stdout(&schema), committed);
 }
 
-#[test]
-fn serve_answers_over_http_and_invoke_calls_it() {
+/// A functions folder with hello-rust alone (built): the other examples are not built here.
+fn hello_rust_alone() -> tempfile::TempDir {
     let examples = repo_root().join("examples");
     let build = wasmfn(&["build", "--dir", examples.to_str().unwrap(), "hello-rust"]);
     assert!(build.status.success());
-    // Served alone: the other examples are not built here.
     let functions = tempfile::tempdir().unwrap();
     let function = functions.path().join("hello-rust");
     std::fs::create_dir(&function).unwrap();
     for file in ["manifest.yaml", "plugin.wasm"] {
         std::fs::copy(examples.join("hello-rust").join(file), function.join(file)).unwrap();
     }
+    functions
+}
 
+#[test]
+fn serve_keeps_answering_when_nobody_reads_its_logs() {
+    let functions = hello_rust_alone();
+    for stderr in [Stderr::Unread, Stderr::Closed] {
+        let server =
+            Server::start_with(&["serve", functions.path().to_str().unwrap()], &[], stderr);
+        // Each call logs a line: far more than a pipe holds.
+        for _ in 0..3000 {
+            let (status, _) =
+                http(&server.addr, "POST", "/api/functions/hello-rust", r#"{"name":"Ada"}"#);
+            assert_eq!(status, 200);
+        }
+    }
+}
+
+#[test]
+fn serve_answers_over_http_and_invoke_calls_it() {
+    let functions = hello_rust_alone();
     let server = Server::start(&["serve", functions.path().to_str().unwrap()], &[]);
     let (status, body) =
         http(&server.addr, "POST", "/api/functions/hello-rust", r#"{"name":"Ada"}"#);

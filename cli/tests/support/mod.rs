@@ -23,6 +23,8 @@ pub fn repo_root() -> PathBuf {
 pub fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    // A server that stopped answering fails the test instead of hanging it.
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
@@ -47,15 +49,31 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// What happens to a server's stderr after it printed its address.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Stderr {
+    /// Read line by line into [`Server::log`].
+    Collected,
+    /// Left unread: the pipe fills up.
+    Unread,
+    /// Closed: writes fail.
+    Closed,
+}
+
 /// A `wasmfn` server whose stderr lines are collected as they come.
 pub struct Server {
     _process: KillOnDrop,
     pub addr: String,
     log: std::sync::Arc<std::sync::Mutex<String>>,
+    _unread: Option<Box<dyn Send>>,
 }
 
 impl Server {
     pub fn start(args: &[&str], envs: &[(&str, &Path)]) -> Self {
+        Self::start_with(args, envs, Stderr::Collected)
+    }
+
+    pub fn start_with(args: &[&str], envs: &[(&str, &Path)], stderr: Stderr) -> Self {
         use std::io::BufRead;
         let mut process = KillOnDrop(
             Command::new(env!("CARGO_BIN_EXE_wasmfn"))
@@ -78,14 +96,20 @@ impl Server {
             }
         }
         let addr = addr.unwrap_or_else(|| panic!("no address printed:\n{}", log.lock().unwrap()));
-        // Keep draining, so the server never writes into a closed pipe.
-        let sink = std::sync::Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                sink.lock().unwrap().push_str(&format!("{line}\n"));
+        let unread: Option<Box<dyn Send>> = match stderr {
+            Stderr::Collected => {
+                let sink = std::sync::Arc::clone(&log);
+                std::thread::spawn(move || {
+                    for line in lines.map_while(Result::ok) {
+                        sink.lock().unwrap().push_str(&format!("{line}\n"));
+                    }
+                });
+                None
             }
-        });
-        Self { _process: process, addr, log }
+            Stderr::Unread => Some(Box::new(lines)),
+            Stderr::Closed => None,
+        };
+        Self { _process: process, addr, log, _unread: unread }
     }
 
     pub fn log(&self) -> String {
