@@ -42,6 +42,10 @@ fn dev_rebuilds_and_reloads_on_a_source_change_and_survives_a_broken_edit() {
     let cold_build = Duration::from_secs(20 * 60);
     let first = server.wait_for("first build", cold_build, || server.message());
     assert_eq!(first, "Hello, Ada!");
+    let log = server.log();
+    assert!(log.contains("pending hello-rust (waits for its build)"), "{log}");
+    let startup = log.split("serving").next().unwrap();
+    assert!(!startup.contains("disabled"), "a function about to be built is not disabled: {log}");
 
     set_greeting(&function, "{greeting}, {name}!!");
     let rebuild = Duration::from_secs(5 * 60);

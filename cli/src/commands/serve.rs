@@ -32,8 +32,15 @@ pub(crate) fn run(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
         }
         let functions = builder.build()?;
         for info in functions.registry().list() {
+            // Dev mode is about to build it: not worth a warning.
+            let will_build = args.mode == Mode::Dev
+                && wasmfn::FunctionSpec::from_dir(&info.dir)
+                    .is_ok_and(|spec| wasmfn::dev::stale_reason(&spec).is_some());
             match (&info.status, &info.last_error) {
                 (FunctionStatus::Ready, _) => eprintln!("{} {}", status(OK, "ready"), info.name),
+                (FunctionStatus::Disabled, _) if will_build => {
+                    eprintln!("{} {} (waits for its build)", status(WORKING, "pending"), info.name)
+                }
                 (FunctionStatus::Disabled, error) => eprintln!(
                     "{} {}: {}",
                     status(WARN, "disabled"),
