@@ -420,3 +420,17 @@ async fn serve_mode_refuses_a_source_changed_under_it_instead_of_reloading() {
     functions.registry().load_from_dir(&folder).unwrap();
     assert_eq!(api.post("in-place", "{}").await, (200, json!({ "v": 22 })));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_event_runs_a_process_function_like_any_other() {
+    let dir = FunctionsDir::new();
+    let hook = "hooks:\n  - type: database\n    source: users\n    action: insert\n";
+    add_script(&dir, "on-signup", OK, hook);
+    let functions = dir.functions();
+    let event = wasmfn::triggers::DbEvent::insert("users", json!({ "id": 1, "name": "Ada" }));
+    let deliveries = functions.database().emit_and_wait(event).await;
+    assert_eq!(deliveries.len(), 1);
+    let output = deliveries[0].result.as_ref().unwrap();
+    assert_eq!(output["got"]["new"], json!({ "id": 1, "name": "Ada" }));
+    assert_eq!(output["got"]["table"], "users");
+}
