@@ -176,17 +176,16 @@ async fn a_binary_compiled_from_rust_runs_directly_and_sees_only_allowed_variabl
     let dir = FunctionsDir::new();
     let folder = dir.add_manifest_only(
         "native",
-        "name: native\nruntime: process\nprocess:\n  entry: bin/native\n  env: [PATH, WASMFN_TEST_UNSET]\n\
+        "name: native\nruntime: process\nprocess:\n  entry: main.rs\n  language: binary\n\
+         \x20 env: [PATH, WASMFN_TEST_UNSET]\n\
+         build:\n  command: rustc\n  args: [-O, -o, bin/native, main.rs]\n  output: bin/native\n\
          config:\n  unit: bytes\n",
     );
-    std::fs::create_dir_all(folder.join("bin")).unwrap();
     std::fs::write(folder.join("main.rs"), NATIVE).unwrap();
-    let compiled = std::process::Command::new("rustc")
-        .args(["-O", "-o", "bin/native", "main.rs"])
-        .current_dir(&folder)
-        .status()
-        .unwrap();
-    assert!(compiled.success());
+    std::fs::create_dir_all(folder.join("bin")).unwrap();
+    // Compiled by its manifest's build, as `wasmfn build` would.
+    let spec = wasmfn::FunctionSpec::from_dir(&folder).unwrap();
+    BuildRunner::new().run(&spec).await.unwrap();
     // The tests' own environment has more than PATH (cargo's CARGO_*, HOME, ...).
     assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some());
     let functions = dir.functions();

@@ -57,14 +57,14 @@ impl ProcessFunction {
             });
         }
         let process = manifest.process.as_ref().expect("checked by for_mode");
-        let (entrypoint, pin) = pin(spec, entrypoint, options.mode)?;
-        let program = if entrypoint.is_interpreted() {
+        let interpreter = if entrypoint.is_interpreted() {
             let name = entrypoint.program.to_string_lossy();
-            crate::toolchain::find_on_path(&name).ok_or_else(|| LoadError::Interpreter {
+            let found = crate::toolchain::find_on_path(&name);
+            Some(found.ok_or_else(|| LoadError::Interpreter {
                 function: function.clone(),
                 program: name.into_owned(),
                 language: process.language(),
-            })?
+            })?)
         } else {
             let executable = std::fs::metadata(&entrypoint.file)
                 .is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
@@ -75,8 +75,11 @@ impl ProcessFunction {
                     problem: "is not executable (chmod +x)",
                 });
             }
-            entrypoint.program.clone()
+            None
         };
+        let (entrypoint, pin) = pin(spec, entrypoint, options.mode)?;
+        // A binary runs as its (pinned) file.
+        let program = interpreter.unwrap_or_else(|| entrypoint.program.clone());
         let config = serde_json::to_string(&manifest.config).expect("a string map serializes");
         let mut env: Vec<(String, OsString)> = process
             .env
