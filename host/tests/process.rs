@@ -433,3 +433,23 @@ async fn a_database_event_runs_a_process_function_like_any_other() {
     assert_eq!(output["got"]["new"], json!({ "id": 1, "name": "Ada" }));
     assert_eq!(output["got"]["table"], "users");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_program_deleted_under_dev_mode_fails_to_start_with_503() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = FunctionsDir::new();
+    with_ok(&dir);
+    let folder = dir
+        .add_manifest_only("script", "name: script\nruntime: process\nprocess:\n  entry: run.sh\n");
+    let script = folder.join("run.sh");
+    std::fs::write(&script, "#!/bin/sh\ncat\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let functions = dir.builder().with_mode(Mode::Dev).build().unwrap();
+    let api = Api::start(&functions).await;
+    assert_eq!(api.post("script", r#"{"a":1}"#).await, (200, json!({ "a": 1 })));
+    std::fs::remove_file(&script).unwrap();
+    let (status, code, message) = api.fail("script", "{}").await;
+    assert_eq!((status, code.as_str()), (503, "spawn_failed"));
+    assert!(message.contains("cannot start") && message.contains("run.sh"), "{message}");
+    api.assert_alive().await;
+}
