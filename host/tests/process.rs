@@ -219,11 +219,8 @@ fn main() {
 async fn programs_that_cannot_start_disable_the_function_with_a_clear_error() {
     let dir = FunctionsDir::new();
     with_ok(&dir);
-    dir.add_manifest_only(
-        "deno-fn",
-        "name: deno-fn\nruntime: process\nprocess:\n  entry: main.ts\n",
-    );
-    std::fs::write(dir.path().join("deno-fn/main.ts"), "console.log('{}')").unwrap();
+    dir.add_manifest_only("go-fn", "name: go-fn\nruntime: process\nprocess:\n  entry: main.go\n");
+    std::fs::write(dir.path().join("go-fn/main.go"), "package main\nfunc main() {}\n").unwrap();
     dir.add_manifest_only(
         "missing",
         "name: missing\nruntime: process\nprocess:\n  entry: bin/nothing\n",
@@ -236,10 +233,11 @@ async fn programs_that_cannot_start_disable_the_function_with_a_clear_error() {
     let functions = dir.functions();
     let api = Api::start(&functions).await;
 
-    if which("deno").is_none() {
-        let (status, code, message) = api.fail("deno-fn", "{}").await;
+    // Go is not installed here (nor on CI); where it is, there is nothing to check.
+    if which("go").is_none() {
+        let (status, code, message) = api.fail("go-fn", "{}").await;
         assert_eq!((status, code.as_str()), (503, "disabled"));
-        assert!(message.contains("deno is not installed"), "{message}");
+        assert!(message.contains("go is not installed"), "{message}");
         api.assert_alive().await;
     }
     let (status, code, message) = api.fail("missing", "{}").await;
@@ -452,4 +450,53 @@ async fn a_program_deleted_under_dev_mode_fails_to_start_with_503() {
     assert_eq!((status, code.as_str()), (503, "spawn_failed"));
     assert!(message.contains("cannot start") && message.contains("run.sh"), "{message}");
     api.assert_alive().await;
+}
+
+/// Deno from npm (the repository's `node_modules/.bin/deno`): TypeScript without a build.
+const DENO_TS: &str = r#"
+const input: { n: number } = JSON.parse(await new Response(Deno.stdin.readable).text());
+const output = { doubled: input.n * 2, mode: Deno.env.get("WASMFN_MODE") };
+await Deno.stdout.write(new TextEncoder().encode(JSON.stringify(output)));
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typescript_runs_on_deno_installed_by_npm_in_both_modes() {
+    let dir = FunctionsDir::new();
+    let folder = dir.add_manifest_only(
+        "deno-ts",
+        "name: deno-ts\nruntime: process\nprocess:\n  entry: main.ts\n  args: [--allow-env=WASMFN_MODE]\n",
+    );
+    std::fs::write(folder.join("main.ts"), DENO_TS).unwrap();
+    // Found in node_modules/.bin above the function, as npm installs it.
+    std::os::unix::fs::symlink(
+        support::repo_root().join("node_modules"),
+        folder.join("node_modules"),
+    )
+    .unwrap();
+    for mode in [Mode::Dev, Mode::Serve] {
+        let spec = wasmfn::FunctionSpec::from_dir(&folder).unwrap();
+        let options = wasmfn::RuntimeOptions { mode, ..Default::default() };
+        let function = wasmfn::LoadedFunction::load(spec, &options).unwrap();
+        let output = function.call(bytes::Bytes::from_static(br#"{"n":21}"#)).await.unwrap();
+        let output: Value = serde_json::from_slice(&output).unwrap();
+        assert_eq!(output, json!({ "doubled": 42, "mode": mode.as_str() }));
+    }
+
+    // Its memory limit goes through V8's heap limit (see docs/process-runtime.md).
+    let hog = dir.add_manifest_only(
+        "deno-hog",
+        "name: deno-hog\nruntime: process\nprocess:\n  entry: main.ts\nmemory: 64mib\n",
+    );
+    std::fs::write(
+        hog.join("main.ts"),
+        "const kept = []; for (;;) kept.push(new Array(1 << 20).fill(1.5));",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(support::repo_root().join("node_modules"), hog.join("node_modules"))
+        .unwrap();
+    let spec = wasmfn::FunctionSpec::from_dir(&hog).unwrap();
+    let function = wasmfn::LoadedFunction::load(spec, &Default::default()).unwrap();
+    let error = function.call(bytes::Bytes::from_static(b"{}")).await.unwrap_err();
+    assert_eq!(error.code(), "process_failed", "{error}");
+    assert!(error.to_string().contains("Reached heap limit"), "{error}");
 }

@@ -16,7 +16,7 @@ use super::{
     entrypoint::Entrypoint,
     run::{self, Limits, MAX_OUTPUT_BYTES},
 };
-use crate::{FunctionSpec, InvokeError, LoadError, Mode, RuntimeOptions};
+use crate::{FunctionSpec, InvokeError, LoadError, Mode, RuntimeOptions, schema::ProcessLanguage};
 
 pub(crate) struct ProcessFunction {
     function: Arc<str>,
@@ -59,7 +59,7 @@ impl ProcessFunction {
         let process = manifest.process.as_ref().expect("checked by for_mode");
         let interpreter = if entrypoint.is_interpreted() {
             let name = entrypoint.program.to_string_lossy();
-            let found = crate::toolchain::find_on_path(&name);
+            let found = find_interpreter(&name, &spec.dir);
             Some(found.ok_or_else(|| LoadError::Interpreter {
                 function: function.clone(),
                 program: name.into_owned(),
@@ -90,17 +90,14 @@ impl ProcessFunction {
         env.push(("WASMFN_MODE".into(), options.mode.as_str().into()));
         env.push(("WASMFN_CONFIG".into(), config.into()));
         let timeout = manifest.timeout.get();
+        let (args, memory) = memory_limit(entrypoint, process.language(), manifest.memory.bytes());
         Ok(Self {
             function: function.into(),
             program,
-            args: entrypoint.args,
+            args,
             dir: spec.dir.clone(),
             env,
-            limits: Limits {
-                timeout,
-                memory: manifest.memory.bytes(),
-                max_output: MAX_OUTPUT_BYTES,
-            },
+            limits: Limits { timeout, memory, max_output: MAX_OUTPUT_BYTES },
             queue_timeout: options.queue_timeout.unwrap_or(timeout),
             permits: Arc::new(Semaphore::new(options.pool_size.max(1))),
             pin,
@@ -131,6 +128,32 @@ impl ProcessFunction {
         command.args(&self.args).current_dir(&self.dir).env_clear().envs(self.env.iter().cloned());
         run::run(&self.function, command, input, self.limits).await
     }
+}
+
+/// The arguments to run with, and the `RLIMIT_DATA` to set. Deno's V8 reserves more than
+/// 512 MiB of writable address space as it starts, beyond any sensible data limit: its heap
+/// is limited through V8's own flag instead (the flag goes right after `run`).
+fn memory_limit(
+    entrypoint: Entrypoint,
+    language: ProcessLanguage,
+    bytes: u64,
+) -> (Vec<String>, Option<u64>) {
+    let interpreted = entrypoint.is_interpreted();
+    let mut args = entrypoint.args;
+    if language == ProcessLanguage::Deno && interpreted {
+        let megabytes = (bytes / (1024 * 1024)).max(1);
+        args.insert(1, format!("--v8-flags=--max-old-space-size={megabytes}"));
+        return (args, None);
+    }
+    (args, Some(bytes))
+}
+
+/// `name` on `PATH`, else in `node_modules/.bin` of the function folder or a folder above it
+/// (where npm installs tools like `deno` or `tsx`).
+fn find_interpreter(name: &str, dir: &Path) -> Option<PathBuf> {
+    crate::toolchain::find_on_path(name).or_else(|| {
+        dir.ancestors().map(|d| d.join("node_modules/.bin").join(name)).find(|p| p.is_file())
+    })
 }
 
 /// In serve mode, the file the function runs as it was at load time.

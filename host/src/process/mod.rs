@@ -11,10 +11,10 @@
 //! at load, so nothing on disk changes what is served until a restart.
 //!
 //! Limits: the manifest's timeout (the process group is killed), its memory as the process's
-//! `RLIMIT_DATA`, [`MAX_OUTPUT_BYTES`] of output, `pool_size` processes at once, and an
-//! environment of only the variables `process.env` names plus `WASMFN_FUNCTION`,
-//! `WASMFN_MODE` and `WASMFN_CONFIG` (the manifest's `config` as JSON). See
-//! `docs/process-runtime.md`.
+//! `RLIMIT_DATA` (for deno, V8's heap limit), [`MAX_OUTPUT_BYTES`] of output, `pool_size`
+//! processes at once, and an environment of only the variables `process.env` names plus
+//! `WASMFN_FUNCTION`, `WASMFN_MODE` and `WASMFN_CONFIG` (the manifest's `config` as JSON).
+//! See `docs/process-runtime.md`.
 
 mod entrypoint;
 mod function;

@@ -39,8 +39,8 @@ const TAIL_LINES: usize = 5;
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Limits {
     pub(super) timeout: Duration,
-    /// For the process's data segment and anonymous memory (`RLIMIT_DATA`).
-    pub(super) memory: u64,
+    /// For the process's data segment and anonymous memory (`RLIMIT_DATA`), if set.
+    pub(super) memory: Option<u64>,
     pub(super) max_output: usize,
 }
 
@@ -64,7 +64,7 @@ pub(super) async fn run(
         message: e.to_string(),
     })?;
     let group = ProcessGroup::of(&child);
-    if let Err(error) = group.limit_memory(limits.memory) {
+    if let Some(Err(error)) = limits.memory.map(|bytes| group.limit_memory(bytes)) {
         tracing::warn!("cannot limit the process's memory: {error}");
     }
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());

@@ -53,7 +53,7 @@ pub enum LoadError {
     },
     /// A process function's interpreter is not installed.
     #[error(
-        "function {function}: {program} is not installed (not found on PATH); language {language:?} runs with it"
+        "function {function}: {program} is not installed (not on PATH, nor in a node_modules/.bin above the function); language {language:?} runs with it"
     )]
     Interpreter {
         /// The function.
