@@ -500,3 +500,34 @@ async fn typescript_runs_on_deno_installed_by_npm_in_both_modes() {
     assert_eq!(error.code(), "process_failed", "{error}");
     assert!(error.to_string().contains("Reached heap limit"), "{error}");
 }
+
+const PYTHON: &str = r#"
+import json, os, sys
+data = json.load(sys.stdin)
+if data.get("hog"):
+    kept = bytearray(512 * 1024 * 1024)
+print("python got", data, file=sys.stderr)
+json.dump({"upper": data["text"].upper(), "mode": os.environ["WASMFN_MODE"]}, sys.stdout)
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_python_function_runs_in_both_modes_and_meets_its_memory_limit() {
+    let dir = FunctionsDir::new();
+    let folder = dir.add_manifest_only(
+        "shout",
+        "name: shout\nruntime: process\nprocess:\n  entry: main.py\n  args: [-X, utf8]\nmemory: 64mib\n",
+    );
+    std::fs::write(folder.join("main.py"), PYTHON).unwrap();
+    for mode in [Mode::Dev, Mode::Serve] {
+        let spec = wasmfn::FunctionSpec::from_dir(&folder).unwrap();
+        let options = wasmfn::RuntimeOptions { mode, ..Default::default() };
+        let function = wasmfn::LoadedFunction::load(spec, &options).unwrap();
+        let output = function.call(bytes::Bytes::from(r#"{"text":"hé"}"#)).await.unwrap();
+        let output: Value = serde_json::from_slice(&output).unwrap();
+        assert_eq!(output, json!({ "upper": "HÉ", "mode": mode.as_str() }));
+        let hog = bytes::Bytes::from_static(br#"{"text":"x","hog":true}"#);
+        let error = function.call(hog).await.unwrap_err();
+        assert_eq!(error.code(), "process_failed", "{error}");
+        assert!(error.to_string().contains("MemoryError"), "{error}");
+    }
+}
