@@ -64,7 +64,7 @@ impl Entrypoint {
 
     /// The same command running `file` instead (a private copy of it).
     pub(crate) fn running(mut self, file: &Path) -> Self {
-        if self.program == self.file {
+        if !self.is_interpreted() {
             self.program = file.to_path_buf();
         } else if let Some(last) = self.args.last_mut() {
             *last = file.display().to_string();
@@ -73,7 +73,7 @@ impl Entrypoint {
         self
     }
 
-    /// Whether the program is an interpreter (found on `PATH`) rather than the file itself.
+    /// Whether the program is an interpreter rather than the file itself.
     pub fn is_interpreted(&self) -> bool {
         self.program != self.file
     }

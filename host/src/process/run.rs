@@ -246,8 +246,11 @@ impl ProcessGroup {
         use rustix::process::{Pid, Resource, Rlimit, prlimit};
         let Some(pid) = Pid::from_raw(self.0.load(Ordering::Relaxed)) else { return Ok(()) };
         let limit = Rlimit { current: Some(bytes), maximum: Some(bytes) };
-        prlimit(Some(pid), Resource::Data, limit)?;
-        Ok(())
+        match prlimit(Some(pid), Resource::Data, limit) {
+            // Already gone: it had nothing left to allocate.
+            Ok(_) | Err(rustix::io::Errno::SRCH) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
     }
 }
 
