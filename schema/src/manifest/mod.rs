@@ -80,18 +80,19 @@ pub struct Manifest {
     #[cfg_attr(feature = "json-schema", schemars(extend("default" = "30s")))]
     pub timeout: Timeout,
 
-    /// The most memory one instance may use, like `64mb` or `1gib` (wasm32 caps it at 4 GiB).
+    /// The most memory one instance may use, like `64mb` or `1gib` (wasm32 caps it at 4 GiB);
+    /// for a process function, its data limit.
     #[serde(default)]
     #[cfg_attr(feature = "json-schema", schemars(extend("default" = "256mib")))]
     pub memory: MemoryLimit,
 
     /// Hosts the function may send HTTP requests to (`api.example.com`, `*.example.com`).
-    /// Empty by default: no network.
+    /// Empty by default: no network. Wasm functions only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_hosts: Vec<String>,
 
     /// What the function may call of the host app's own API (`wasmfn_pdk::api` in Rust,
-    /// `api` from "wasmfn" in JS/TS). Without it, none of it.
+    /// `api` from "wasmfn" in JS/TS). Without it, none of it. Wasm functions only.
     #[serde(default, skip_serializing_if = "HostApiAccess::is_empty")]
     pub api: HostApiAccess,
 
