@@ -298,6 +298,14 @@ async fn failing_processes_answer_with_typed_errors_and_leave_nothing_running() 
             vec!["more than 16.0 MiB"],
         ),
         (
+            "writes-too-much",
+            // Past its manifest's own, smaller cap.
+            script("process.stdout.write('x'.repeat(100 * 1024));"),
+            "  max_output: 64kib\n",
+            (500, "output_too_large"),
+            vec!["more than 64.0 KiB"],
+        ),
+        (
             "hangs",
             // A child of its own, then nothing but waiting.
             script(

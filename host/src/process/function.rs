@@ -97,7 +97,11 @@ impl ProcessFunction {
             args,
             dir: spec.dir.clone(),
             env,
-            limits: Limits { timeout, memory, max_output: MAX_OUTPUT_BYTES },
+            limits: Limits {
+                timeout,
+                memory,
+                max_output: process.max_output.map_or(MAX_OUTPUT_BYTES, |m| m.bytes() as usize),
+            },
             queue_timeout: options.queue_timeout.unwrap_or(timeout),
             permits: Arc::new(Semaphore::new(options.pool_size.max(1))),
             pin,

@@ -25,7 +25,8 @@ use wasmfn_schema::wire::GuestError;
 
 use crate::InvokeError;
 
-/// The most a process may write to stdout in one call, as for responses of the app's API.
+/// The most a process may write to stdout in one call unless its manifest says otherwise
+/// (`process.max_output`), as for responses of the app's API.
 pub const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
 /// Longer stderr lines are cut: one log record stays readable.
 const MAX_LOG_LINE: usize = 8 * 1024;

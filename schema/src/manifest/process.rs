@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::MemoryLimit;
+
 /// How a `runtime: process` function runs: its source, the program that runs it, and what it
 /// may see of the host's environment.
 ///
@@ -45,6 +47,12 @@ pub struct ProcessConfig {
     /// output does not need, like `[--import, tsx]` for TypeScript on node.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dev_args: Vec<String>,
+
+    /// The most the process may write to stdout in one call, like `1mib` (default 16 MiB):
+    /// past it the process is killed and the call fails with `output_too_large`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "json-schema", schemars(extend("default" = "16mib")))]
+    pub max_output: Option<MemoryLimit>,
 
     /// Names of the host's environment variables the process sees. Nothing else of the
     /// host's environment is passed.
