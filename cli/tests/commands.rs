@@ -211,3 +211,21 @@ fn new_ts_and_js_functions_build_with_build_js_and_answer() {
     let errors = String::from_utf8_lossy(&broken.stderr);
     assert!(errors.contains("src/index.js:2:0"), "{errors}");
 }
+
+#[test]
+fn new_node_creates_a_process_function_that_answers_without_a_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let created = wasmfn(&["new", "greet", "--template", "node", "--dir", path]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let checked = wasmfn(&["check", path]);
+    assert!(checked.status.success(), "{}", stdout(&checked));
+    let call = wasmfn(&["invoke", "--dir", path, "greet", r#"{"name":"Ada"}"#]);
+    assert!(call.status.success(), "{}", String::from_utf8_lossy(&call.stderr));
+    let output: serde_json::Value = serde_json::from_slice(&call.stdout).unwrap();
+    assert_eq!(output["message"], "Hello, Ada!");
+    let refused = wasmfn(&["invoke", "--dir", path, "greet", "{}"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let body: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(body["error"]["code"], "invalid_input");
+}

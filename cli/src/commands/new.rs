@@ -20,6 +20,8 @@ pub(crate) enum Template {
     Ts,
     /// A JavaScript function (esbuild).
     Js,
+    /// A process function: JavaScript run by node, one process per call (`runtime: process`).
+    Node,
 }
 
 /// A template's files (path, contents), with `my-function` where the name goes.
@@ -40,6 +42,10 @@ fn files(template: Template) -> &'static [(&'static str, &'static str)] {
             ("manifest.yaml", include_str!("../../../templates/js/manifest.yaml")),
             ("package.json", include_str!("../../../templates/js/package.json")),
             ("src/index.js", include_str!("../../../templates/js/src/index.js")),
+        ],
+        Template::Node => &[
+            ("manifest.yaml", include_str!("../../../templates/node/manifest.yaml")),
+            ("main.js", include_str!("../../../templates/node/main.js")),
         ],
     }
 }
