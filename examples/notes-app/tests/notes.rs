@@ -67,6 +67,7 @@ async fn each_note_change_runs_the_hook_which_writes_an_audit_row_through_the_ap
     let db_file = root.path().join("notes.db");
     let functions = Functions::builder().with_dir(functions).build().unwrap();
     assert_eq!(functions.registry().get("audit-log").unwrap().last_error(), None);
+    let mut deliveries = functions.database().subscribe();
     let app = notes_app::router(Db::open(&db_file).unwrap(), functions.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -96,6 +97,11 @@ async fn each_note_change_runs_the_hook_which_writes_an_audit_row_through_the_ap
     // The rows are in the SQLite file itself, not only behind the API.
     let on_disk = Db::open(&db_file).unwrap().run(queries::list_audit).await.unwrap();
     assert_eq!(on_disk, log);
+    // A row is written while its call still runs: the call has ended once it is delivered.
+    for _ in 0..3 {
+        let delivered = tokio::time::timeout(Duration::from_secs(30), deliveries.recv()).await;
+        assert!(delivered.unwrap().unwrap().result.is_ok());
+    }
     assert!(functions.host_api().tokens().is_empty(), "every call's token was revoked");
 }
 
