@@ -3,48 +3,18 @@
 
 mod support;
 
-use std::net::SocketAddr;
-
 use axum::{Router, routing::get};
 use serde_json::{Value, json};
-use support::FunctionsDir;
+use support::{Api, FunctionsDir};
 
-struct Api {
-    addr: SocketAddr,
-    client: reqwest::Client,
-}
-
-impl Api {
-    async fn post(&self, name: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
-        let response = self
-            .client
-            .post(format!("http://{}/api/functions/{name}", self.addr))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self.client.get(format!("http://{}{path}", self.addr)).send().await.unwrap();
-        (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// The echo function still answers: the server and the other functions are fine.
-    async fn assert_alive(&self) {
-        assert_eq!(
-            self.post("echo", r#"{"still":"here"}"#).await,
-            (200, json!({ "still": "here" }))
-        );
-    }
+/// The echo function still answers: the server and the other functions are fine.
+async fn assert_alive(api: &Api) {
+    assert_eq!(api.post("echo", r#"{"still":"here"}"#).await, (200, json!({ "still": "here" })));
 }
 
 async fn start(dir: &FunctionsDir, body_limit: usize) -> Api {
     let functions = dir.builder().with_body_limit(body_limit).build().unwrap();
-    Api { addr: support::serve(functions.router()).await, client: reqwest::Client::new() }
+    Api::serve(functions.router()).await
 }
 
 fn testbed_functions() -> FunctionsDir {
@@ -98,7 +68,7 @@ async fn bad_requests_get_json_errors_with_the_right_status() {
         let (got_status, got_body) = api.post(name, body).await;
         assert_eq!((got_status, error_code(&got_body)), (status, code), "{name}: {got_body}");
         assert!(got_body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
-        api.assert_alive().await;
+        assert_alive(&api).await;
     }
 }
 
@@ -137,10 +107,10 @@ async fn the_layer_adds_functions_to_an_existing_app() {
     let dir = testbed_functions();
     let functions = dir.functions();
     let app = Router::new().route("/", get(|| async { "the app" })).layer(functions.layer());
-    let api = Api { addr: support::serve(app).await, client: reqwest::Client::new() };
+    let api = Api::serve(app).await;
 
     let home = api.client.get(format!("http://{}/", api.addr)).send().await.unwrap();
     assert_eq!(home.text().await.unwrap(), "the app");
-    api.assert_alive().await;
+    assert_alive(&api).await;
     assert_eq!(api.get("/api/health").await.1["status"], "ok");
 }

@@ -6,50 +6,18 @@
 mod support;
 
 use std::{
-    net::SocketAddr,
     path::{Path, PathBuf},
     time::Duration,
 };
 
 use serde_json::{Value, json};
-use support::FunctionsDir;
+use support::{Api, FunctionsDir};
 use tower::ServiceExt;
-use wasmfn::{Functions, Mode, dev::BuildRunner};
+use wasmfn::{Mode, dev::BuildRunner};
 
-struct Api {
-    addr: SocketAddr,
-    client: reqwest::Client,
-}
-
-impl Api {
-    async fn start(functions: &Functions) -> Self {
-        Self { addr: support::serve(functions.router()).await, client: reqwest::Client::new() }
-    }
-
-    async fn post(&self, name: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
-        let response = self
-            .client
-            .post(format!("http://{}/api/functions/{name}", self.addr))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// The error's status, code and message.
-    async fn fail(&self, name: &str, body: impl Into<reqwest::Body>) -> (u16, String, String) {
-        let (status, body) = self.post(name, body).await;
-        let code = body["error"]["code"].as_str().unwrap_or_else(|| panic!("not an error: {body}"));
-        (status, code.to_owned(), body["error"]["message"].as_str().unwrap().to_owned())
-    }
-
-    /// The `ok` function still answers: the host and the other functions are fine.
-    async fn assert_alive(&self) {
-        assert_eq!(self.post("ok", r#"{"n":1}"#).await, (200, json!({ "got": { "n": 1 } })));
-    }
+/// The `ok` function still answers: the host and the other functions are fine.
+async fn assert_alive(api: &Api) {
+    assert_eq!(api.post("ok", r#"{"n":1}"#).await, (200, json!({ "got": { "n": 1 } })));
 }
 
 /// A node function: `main.js` with `script`, its manifest `name` plus `extra` lines.
@@ -133,7 +101,7 @@ async fn hello_node_ts_runs_its_source_in_dev_and_its_bundle_in_serve() {
     let dev_dir = FunctionsDir::new();
     let folder = hello_node_ts(&dev_dir);
     let dev = dev_dir.builder().with_mode(Mode::Dev).build().unwrap();
-    let api = Api::start(&dev).await;
+    let api = Api::serve(dev.router()).await;
     let (status, output) = api.post("hello-node-ts", r#"{"name":"Ada"}"#).await;
     assert_eq!(status, 200, "{output}");
     assert_eq!(output, json!({ "message": "Hello, Ada!", "ran": "index.ts", "mode": "dev" }));
@@ -151,7 +119,7 @@ async fn hello_node_ts_runs_its_source_in_dev_and_its_bundle_in_serve() {
     let folder = hello_node_ts(&serve_dir);
     let (status, _, message) = {
         let functions = serve_dir.functions();
-        Api::start(&functions).await.fail("hello-node-ts", "{}").await
+        Api::serve(functions.router()).await.fail("hello-node-ts", "{}").await
     };
     assert_eq!(status, 503);
     assert!(message.contains("not built") && message.contains("dist/index.js"), "{message}");
@@ -160,7 +128,7 @@ async fn hello_node_ts_runs_its_source_in_dev_and_its_bundle_in_serve() {
     let spec = wasmfn::FunctionSpec::from_dir(&folder).unwrap();
     BuildRunner::new().run(&spec).await.unwrap();
     let functions = serve_dir.functions();
-    let api = Api::start(&functions).await;
+    let api = Api::serve(functions.router()).await;
     let (_, output) = api.post("hello-node-ts", r#"{"name":"Ada"}"#).await;
     assert_eq!(output, json!({ "message": "Hello, Ada!", "ran": "index.js", "mode": "serve" }));
     let (status, code, message) = api.fail("hello-node-ts", r#"{"name":5}"#).await;
@@ -189,7 +157,7 @@ async fn a_binary_compiled_from_rust_runs_directly_and_sees_only_allowed_variabl
     // The tests' own environment has more than PATH (cargo's CARGO_*, HOME, ...).
     assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some());
     let functions = dir.functions();
-    let api = Api::start(&functions).await;
+    let api = Api::serve(functions.router()).await;
     let (status, code, _) = api.fail("native", r#"{"text":"#).await;
     assert_eq!((status, code.as_str()), (400, "invalid_input"), "the host checks the input");
     let (status, output) = api.post("native", r#"{"text":"hello"}"#).await;
@@ -231,23 +199,23 @@ async fn programs_that_cannot_start_disable_the_function_with_a_clear_error() {
     );
     std::fs::write(folder.join("run.sh"), "#!/bin/sh\necho '{}'\n").unwrap();
     let functions = dir.functions();
-    let api = Api::start(&functions).await;
+    let api = Api::serve(functions.router()).await;
 
     // Go is not installed here (nor on CI); where it is, there is nothing to check.
     if which("go").is_none() {
         let (status, code, message) = api.fail("go-fn", "{}").await;
         assert_eq!((status, code.as_str()), (503, "disabled"));
         assert!(message.contains("go is not installed"), "{message}");
-        api.assert_alive().await;
+        assert_alive(&api).await;
     }
     let (status, code, message) = api.fail("missing", "{}").await;
     assert_eq!((status, code.as_str()), (503, "disabled"));
     assert!(message.contains("bin/nothing does not exist"), "{message}");
-    api.assert_alive().await;
+    assert_alive(&api).await;
     let (status, code, message) = api.fail("not-executable", "{}").await;
     assert_eq!((status, code.as_str()), (503, "disabled"));
     assert!(message.contains("run.sh is not executable"), "{message}");
-    api.assert_alive().await;
+    assert_alive(&api).await;
 }
 
 fn which(program: &str) -> Option<PathBuf> {
@@ -335,7 +303,7 @@ async fn failing_processes_answer_with_typed_errors_and_leave_nothing_running() 
         add_script(&dir, name, script, extra);
     }
     let functions = dir.builder().with_body_limit(8 << 20).build().unwrap();
-    let api = Api::start(&functions).await;
+    let api = Api::serve(functions.router()).await;
     // Large enough that a process that never reads it fills the pipe.
     let big_input = serde_json::to_vec(&json!({ "data": "x".repeat(5 << 20) })).unwrap();
     for (name, _, _, expected, fragments) in cases {
@@ -346,7 +314,7 @@ async fn failing_processes_answer_with_typed_errors_and_leave_nothing_running() 
             assert!(message.contains(fragment), "{name}: {message:?} lacks {fragment:?}");
         }
         assert_nothing_left(&dir.path().join(name)).await;
-        api.assert_alive().await;
+        assert_alive(&api).await;
     }
 }
 
@@ -364,7 +332,7 @@ process.stdin.on("end", () => process.stdout.write(JSON.stringify({ bytes })));
 "#;
     add_script(&dir, "slow", slow, "timeout: 20s\n");
     let functions = dir.builder().with_body_limit(8 << 20).build().unwrap();
-    let api = Api::start(&functions).await;
+    let api = Api::serve(functions.router()).await;
     let input = serde_json::to_vec(&json!({ "data": "x".repeat(2 << 20) })).unwrap();
     let (status, output) = api.post("slow", input.clone()).await;
     assert_eq!((status, output), (200, json!({ "bytes": input.len() })));
@@ -381,7 +349,7 @@ async fn calls_beyond_the_pool_wait_then_fail_as_overloaded() {
         .with_queue_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let api = std::sync::Arc::new(Api::start(&functions).await);
+    let api = std::sync::Arc::new(Api::serve(functions.router()).await);
     let first = tokio::spawn({
         let api = api.clone();
         async move { api.post("sleeper", "{}").await }
@@ -414,13 +382,13 @@ async fn serve_mode_refuses_a_source_changed_under_it_instead_of_reloading() {
     with_ok(&dir);
     let folder = add_script(&dir, "in-place", "process.stdout.write('{\"v\":1}')", "");
     let functions = dir.functions();
-    let api = Api::start(&functions).await;
+    let api = Api::serve(functions.router()).await;
     assert_eq!(api.post("in-place", "{}").await, (200, json!({ "v": 1 })));
     std::fs::write(folder.join("main.js"), "process.stdout.write('{\"v\":22}')").unwrap();
     let (status, code, message) = api.fail("in-place", "{}").await;
     assert_eq!((status, code.as_str()), (503, "disabled"));
     assert!(message.contains("changed since it was loaded"), "{message}");
-    api.assert_alive().await;
+    assert_alive(&api).await;
     // Loading it again (a restart, or dev mode) serves the new version.
     functions.registry().load_from_dir(&folder).unwrap();
     assert_eq!(api.post("in-place", "{}").await, (200, json!({ "v": 22 })));
@@ -451,13 +419,13 @@ async fn a_program_deleted_under_dev_mode_fails_to_start_with_503() {
     std::fs::write(&script, "#!/bin/sh\ncat\n").unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let functions = dir.builder().with_mode(Mode::Dev).build().unwrap();
-    let api = Api::start(&functions).await;
+    let api = Api::serve(functions.router()).await;
     assert_eq!(api.post("script", r#"{"a":1}"#).await, (200, json!({ "a": 1 })));
     std::fs::remove_file(&script).unwrap();
     let (status, code, message) = api.fail("script", "{}").await;
     assert_eq!((status, code.as_str()), (503, "spawn_failed"));
     assert!(message.contains("cannot start") && message.contains("run.sh"), "{message}");
-    api.assert_alive().await;
+    assert_alive(&api).await;
 }
 
 /// Deno from npm (the repository's `node_modules/.bin/deno`): TypeScript without a build.

@@ -124,6 +124,50 @@ impl FunctionsDir {
     }
 }
 
+/// A real HTTP client for a router served on a loopback port.
+pub struct Api {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+}
+
+impl Api {
+    /// Serves `router` until the test ends.
+    pub async fn serve(router: axum::Router) -> Self {
+        Self { addr: serve(router).await, client: reqwest::Client::new() }
+    }
+
+    /// `POST /api/functions/{name}` with a JSON body: the status and the JSON answer (`Null`
+    /// when it is not JSON).
+    pub async fn post(
+        &self,
+        name: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(format!("http://{}/api/functions/{name}", self.addr))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.client.get(format!("http://{}{path}", self.addr)).send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A call that must fail: its status, error code and message.
+    pub async fn fail(&self, name: &str, body: impl Into<reqwest::Body>) -> (u16, String, String) {
+        let (status, body) = self.post(name, body).await;
+        let code = body["error"]["code"].as_str().unwrap_or_else(|| panic!("not an error: {body}"));
+        (status, code.to_owned(), body["error"]["message"].as_str().unwrap().to_owned())
+    }
+}
+
 /// Serves `router` on a loopback port until the test ends.
 pub async fn serve(router: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
