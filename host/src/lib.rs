@@ -35,6 +35,7 @@ pub mod host_api;
 mod host_fns;
 mod invocation;
 pub mod js;
+mod json;
 pub mod process;
 pub mod registry;
 pub mod router;

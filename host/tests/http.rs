@@ -61,6 +61,8 @@ async fn bad_requests_get_json_errors_with_the_right_status() {
             "not_found",
         ),
         ("testbed", r#"{"op":"whatever"}"#.into(), 400, "invalid_input"),
+        // A guest cannot claim a host fault: its instance is kept, the code is its own.
+        ("testbed", r#"{"op":"fail","code":"trap","message":"fake"}"#.into(), 500, "guest_error"),
         ("unbuilt", "{}".into(), 503, "disabled"),
         ("garbage", "{}".into(), 503, "disabled"),
     ];
@@ -113,4 +115,42 @@ async fn the_layer_adds_functions_to_an_existing_app() {
     assert_eq!(home.text().await.unwrap(), "the app");
     assert_alive(&api).await;
     assert_eq!(api.get("/api/health").await.1["status"], "ok");
+}
+
+#[tokio::test]
+async fn paths_and_methods_that_match_nothing_get_json_errors_too() {
+    let dir = testbed_functions();
+    let functions = dir.functions();
+    // An app with a fallback of its own can still merge the functions' routes.
+    let app = Router::new()
+        .route("/", get(|| async { "the app" }))
+        .fallback(|| async { "the app's fallback" })
+        .merge(functions.router());
+    let api = Api::serve(app).await;
+    let send = |method: reqwest::Method, path: &'static str| {
+        let request = api.client.request(method, format!("http://{}{path}", api.addr));
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+            (status, error_code(&body).to_owned())
+        }
+    };
+    use reqwest::Method;
+    let cases = [
+        (Method::POST, "/api/functions/echo/", 404, "route_not_found"),
+        (Method::GET, "/api/functions/echo/calls/1", 404, "route_not_found"),
+        (Method::GET, "/api/functions/", 404, "route_not_found"),
+        (Method::GET, "/api/health/x", 404, "route_not_found"),
+        (Method::DELETE, "/api/functions/echo", 405, "method_not_allowed"),
+        (Method::GET, "/api/webhooks/github", 405, "method_not_allowed"),
+        (Method::POST, "/api/functions/%FF%FE", 400, "invalid_input"),
+        (Method::POST, "/api/webhooks/%FF", 400, "invalid_input"),
+    ];
+    for (method, path, status, code) in cases {
+        assert_eq!(send(method.clone(), path).await, (status, code.to_owned()), "{method} {path}");
+    }
+    let fallback = api.client.get(format!("http://{}/elsewhere", api.addr)).send().await.unwrap();
+    assert_eq!(fallback.text().await.unwrap(), "the app's fallback");
+    assert_alive(&api).await;
 }

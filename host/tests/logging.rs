@@ -85,3 +85,38 @@ async fn guest_logs_carry_the_function_and_fields() {
     let ada = line("greeting Ada");
     assert!(ada.contains("function=hello-rust"), "{ada}");
 }
+
+#[tokio::test]
+async fn anonymous_requests_cannot_flood_the_log() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    // This thread only (the test's runtime is current-thread): the other test owns the global.
+    let _logs = tracing::subscriber::set_default(subscriber);
+
+    let dir = FunctionsDir::new();
+    let hook =
+        "hooks:\n  - type: webhook\n    path: unset\n    secret_env: WASMFN_TEST_UNSET_SECRET\n";
+    dir.add_testbed("echo", &format!("export: echo\n{hook}"));
+    let api = support::Api::serve(dir.functions().router()).await;
+    for n in 0..20 {
+        assert_eq!(api.post(&format!("nope-{n}"), "{}").await.0, 404);
+        assert_eq!(api.post("echo", "{not json").await.0, 400);
+        let webhook = |path: &str| {
+            let url = format!("http://{}/api/webhooks/{path}", api.addr);
+            let request = api.client.post(url).header("x-wasmfn-signature", "t=1,v1=00");
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+        assert_eq!(webhook("unset").await, 503);
+        assert_eq!(webhook("unknown").await, 404);
+    }
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let loud: Vec<&str> =
+        logs.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).collect();
+    assert_eq!(loud.len(), 1, "one line for the missing secret, nothing else:\n{logs}");
+    assert!(loud[0].contains("WASMFN_TEST_UNSET_SECRET is not set"), "{logs}");
+}

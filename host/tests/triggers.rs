@@ -120,6 +120,26 @@ async fn unknown_paths_missing_secrets_and_large_bodies_get_their_status() {
     assert_eq!(hooks.signed("github", "{}").await.0, 200);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_signature_headers_get_401_and_several_signatures_may_be_sent() {
+    let (_dir, hooks) = start_webhooks(1024 * 1024).await;
+    let body = r#"{"ref":"main"}"#;
+    let good = signature_header(SECRET.as_bytes(), now(), body.as_bytes());
+    let good_hex = good.split_once(",v1=").unwrap().1.to_owned();
+    // Timestamps that overflow a `SystemTime` used to panic before the signature was checked.
+    for t in ["18446744073709551615", "18446744073709551", "0", "-1", "1e9", ""] {
+        let header = format!("t={t},v1={good_hex}");
+        let (status, error) = hooks.post("github", body, Some(header)).await;
+        assert_eq!((status, code(&error)), (401, "unauthorized"), "t={t}: {error}");
+    }
+    let absurd = format!("t={}{}", now(), ",v1=00".repeat(5000));
+    assert_eq!(hooks.post("github", body, Some(absurd)).await.0, 401);
+    // A sender rotating its secret signs with both; the current one matches.
+    let rotated = format!("t={},v1={},v1={good_hex}", now(), "ab".repeat(32));
+    assert_eq!(hooks.post("github", body, Some(rotated)).await.0, 200);
+    assert_eq!(hooks.signed("github", r#"{"ref":"dev"}"#).await.0, 200);
+}
+
 /// `tick`, an echo function scheduled every second.
 fn ticking_every_second() -> (FunctionsDir, wasmfn::Functions) {
     let dir = FunctionsDir::new();

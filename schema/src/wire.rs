@@ -130,7 +130,9 @@ pub enum ApiResult {
     Error(ErrorDetail),
 }
 
-/// The error codes wasmfn itself uses. Guests may use these or their own.
+/// The error codes wasmfn itself uses. Guests may use their own, and of these the ones that
+/// describe their answer (`invalid_input`, `not_found`, `scope_denied`, ...); the codes of
+/// host faults are [reserved](is_reserved).
 pub mod codes {
     /// The input was not what the function accepts.
     pub const INVALID_INPUT: &str = "invalid_input";
@@ -167,4 +169,35 @@ pub mod codes {
     pub const PROCESS_FAILED: &str = "process_failed";
     /// A process function wrote more output than the host accepts.
     pub const OUTPUT_TOO_LARGE: &str = "output_too_large";
+    /// No route of the host's HTTP API matches the request's path.
+    pub const ROUTE_NOT_FOUND: &str = "route_not_found";
+    /// The route exists, but not for the request's method.
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+
+    /// The codes only the host reports: faults it observed itself (a trap, a timeout, memory,
+    /// a process that failed), or its refusal of a request before any function ran. A guest
+    /// error carrying one is reported as [`GUEST_ERROR`] instead.
+    ///
+    /// ```
+    /// use wasmfn_schema::wire::codes;
+    /// assert!(codes::is_reserved("trap"));
+    /// assert!(!codes::is_reserved("not_found"));
+    /// ```
+    pub fn is_reserved(code: &str) -> bool {
+        [
+            TRAP,
+            TIMEOUT,
+            MEMORY_LIMIT,
+            FUNCTION_NOT_FOUND,
+            DISABLED,
+            OVERLOADED,
+            PAYLOAD_TOO_LARGE,
+            SPAWN_FAILED,
+            PROCESS_FAILED,
+            OUTPUT_TOO_LARGE,
+            ROUTE_NOT_FOUND,
+            METHOD_NOT_ALLOWED,
+        ]
+        .contains(&code)
+    }
 }

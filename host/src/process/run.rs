@@ -112,12 +112,7 @@ pub(super) async fn run(
     match status {
         Ok(status) if status.success() => Ok(Bytes::from(output)),
         Ok(status) => match serde_json::from_slice::<Failure>(&output) {
-            Ok(Failure { error }) => Err(InvokeError::Guest {
-                function: function.to_owned(),
-                code: error.code,
-                message: error.message,
-                status: error.status,
-            }),
+            Ok(Failure { error }) => Err(InvokeError::from_guest(function, error)),
             Err(_) => Err(failed(describe(status))),
         },
         Err(error) => Err(failed(format!("cannot wait for the process: {error}"))),

@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::rejection::BytesRejection,
+    extract::{FromRequestParts, Path, rejection::BytesRejection},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -54,5 +54,27 @@ impl IntoResponse for ApiError {
 impl IntoResponse for InvokeError {
     fn into_response(self) -> Response {
         ApiError::from(self).into_response()
+    }
+}
+
+/// One path parameter (a function name, a webhook path), its rejection (a segment that is
+/// not UTF-8 once decoded) answered as a JSON error like every other.
+pub(super) struct PathParam(pub(super) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(param)) => Ok(Self(param)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_INPUT,
+                format!("the path {} is not valid: {}", parts.uri.path(), rejection.body_text()),
+            )),
+        }
     }
 }

@@ -18,15 +18,16 @@ use std::sync::Arc;
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Path, State, rejection::BytesRejection},
-    http::{HeaderMap, Method, StatusCode, header},
+    extract::{DefaultBodyLimit, State, rejection::BytesRejection},
+    http::{HeaderMap, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{any, get, post},
 };
 use bytes::Bytes;
-use serde::de::IgnoredAny;
 use tower::ServiceExt;
+use wasmfn_schema::wire::codes;
 
+use self::error::PathParam;
 pub use self::{
     error::ApiError,
     layer::{FunctionsLayer, WithFunctions},
@@ -60,26 +61,38 @@ pub fn router(
         .route("/api/functions/{name}", post(call).get(show))
         .route("/api/health", get(health))
         .route("/api/webhooks/{*path}", post(webhook))
+        // Under our prefixes, what matches nothing gets a JSON 404 too. Catch-all routes
+        // rather than a router fallback: an app merging this router may have its own.
+        .route("/api/functions/", any(not_found))
+        .route("/api/functions/{name}/", any(not_found))
+        .route("/api/functions/{name}/{*rest}", any(not_found))
+        .route("/api/health/{*rest}", any(not_found))
+        .route("/api/webhooks", any(not_found))
+        .route("/api/webhooks/", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
 
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, codes::ROUTE_NOT_FOUND, format!("no route {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    let message = format!("{method} is not allowed on {}", uri.path());
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, message)
+}
+
 async fn call(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    PathParam(name): PathParam,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|rejection| ApiError::from_body_rejection(&name, rejection))?;
     // An empty body calls the function with `null`.
+    // The service checks that it is JSON, for every trigger.
     let input =
         if body.iter().all(u8::is_ascii_whitespace) { Bytes::from_static(b"null") } else { body };
-    if let Err(e) = serde_json::from_slice::<IgnoredAny>(&input) {
-        return Err(InvokeError::InvalidInput {
-            function: name,
-            message: format!("the request body is not JSON: {e}"),
-        }
-        .into());
-    }
     let invocation = Invocation::new(name, input).with_trigger(Trigger::Http);
     let output = state.service.oneshot(invocation).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], output).into_response())
@@ -87,7 +100,7 @@ async fn call(
 
 async fn webhook(
     State(state): State<ApiState>,
-    Path(path): Path<String>,
+    PathParam(path): PathParam,
     method: Method,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -107,7 +120,7 @@ async fn list(State(state): State<ApiState>) -> impl IntoResponse {
 
 async fn show(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
+    PathParam(name): PathParam,
 ) -> Result<Response, ApiError> {
     let entry = state.registry.get(&name).ok_or(InvokeError::NotFound { function: name })?;
     Ok(Json(entry.info()).into_response())

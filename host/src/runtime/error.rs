@@ -214,31 +214,26 @@ fn humantime_ms(d: Duration) -> String {
 }
 
 impl InvokeError {
-    /// Classifies an error from an Extism call that ran for `elapsed`. A wasmfn guest's error
-    /// is a [`GuestError`] in JSON somewhere in the chain (Extism puts the trap first when the
-    /// guest panicked or ran out of memory); other plugins report plain text.
+    /// Classifies an error from an Extism call that ran for `elapsed`. What the runtime saw
+    /// decides whether the call trapped, timed out or ran out of memory: a guest's own error
+    /// (a [`GuestError`] in JSON, or plain text from other plugins) is only ever a guest error.
     pub(crate) fn from_extism(
         function: &str,
         timeout: Duration,
         elapsed: Duration,
         error: &extism::Error,
     ) -> Self {
-        let function = function.to_owned();
-        if let Some(guest) = error.chain().find_map(|e| GuestError::from_json(&e.to_string())) {
-            return match guest.code.as_str() {
-                codes::TRAP => Self::Trap { function, message: guest.message },
-                codes::MEMORY_LIMIT => Self::MemoryLimit { function, message: guest.message },
-                _ => Self::Guest {
-                    function,
-                    code: guest.code,
-                    message: guest.message,
-                    status: guest.status,
-                },
-            };
+        let text = error.to_string();
+        // The guest's error alone: it returned it.
+        if let Some(guest) = GuestError::from_json(&text) {
+            return Self::from_guest(function, guest);
         }
+        let function = function.to_owned();
+        // The runtime failed the call; Extism keeps what the guest said just before (a Rust
+        // panic's message, the JS engine's own failure) further down the chain.
+        let said = error.chain().skip(1).find_map(|e| GuestError::from_json(&e.to_string()));
         // Extism turns its deadline's epoch interrupt into a bare "timeout" message; a plugin
         // could say the same, so the clock decides.
-        let text = error.to_string();
         if text == "timeout" && elapsed >= timeout.mul_f32(0.9) {
             return Self::Timeout { function, timeout };
         }
@@ -251,8 +246,14 @@ impl InvokeError {
         if let Some(trap) = error.chain().find_map(|e| e.downcast_ref::<wasmtime::Trap>()) {
             return match trap {
                 wasmtime::Trap::Interrupt => Self::Timeout { function, timeout },
-                trap => Self::Trap { function, message: trap.to_string() },
+                trap => Self::Trap {
+                    function,
+                    message: said.map_or_else(|| trap.to_string(), |said| said.message),
+                },
             };
+        }
+        if let Some(said) = said {
+            return Self::Trap { function, message: said.message };
         }
         // A host function that failed (an outbound request to a host not allowed, say) unwinds
         // the guest like a trap; wasmtime wraps its message in the guest's backtrace.
@@ -261,12 +262,20 @@ impl InvokeError {
             return Self::Trap { function, message };
         }
         // Any other Extism plugin reports failure as plain text.
-        Self::Guest {
-            function,
-            code: codes::GUEST_ERROR.to_owned(),
-            message: error.to_string(),
-            status: None,
+        Self::Guest { function, code: codes::GUEST_ERROR.to_owned(), message: text, status: None }
+    }
+
+    /// A guest's own error (from a wasm guest, or a process function's `{"error": ...}`). A
+    /// code only the host reports (`trap`, `timeout`, `memory_limit`, ...) cannot be claimed:
+    /// it becomes `guest_error`, so callers, logs and the pool only ever see real host faults.
+    pub(crate) fn from_guest(function: &str, guest: GuestError) -> Self {
+        let function = function.to_owned();
+        let GuestError { code, message, status } = guest;
+        if codes::is_reserved(&code) {
+            let message = format!("(the function claimed the host's code {code:?}) {message}");
+            return Self::Guest { function, code: codes::GUEST_ERROR.to_owned(), message, status };
         }
+        Self::Guest { function, code, message, status }
     }
 
     /// Whether the instance that produced this error must be thrown away: after a trap, a

@@ -10,7 +10,6 @@ use std::{
 };
 
 use bytes::Bytes;
-use serde::de::IgnoredAny;
 use tower::Service;
 use tracing::{Instrument, field::Empty};
 
@@ -83,7 +82,13 @@ impl Service<Invocation> for FunctionService {
                     }
                     Err(error) => {
                         span.record("outcome", error.code());
-                        tracing::warn!(%error, "invocation failed");
+                        // A caller's mistake (an unknown name, bad input) is theirs to see, not
+                        // the operator's: anyone can send those, as often as they like.
+                        if error.status().is_server_error() {
+                            tracing::warn!(%error, "invocation failed");
+                        } else {
+                            tracing::debug!(%error, "invocation failed");
+                        }
                     }
                 }
                 result
@@ -105,9 +110,12 @@ async fn invoke(
         let reason = entry.last_error().unwrap_or("not loaded").to_owned();
         return Err(InvokeError::Disabled { function: name, reason });
     };
+    if let Err(message) = crate::json::check(&invocation.input, Some(crate::json::MAX_DEPTH)) {
+        return Err(InvokeError::InvalidInput { function: name, message });
+    }
     let output = function.call_as(invocation.input, id).await?;
-    if let Err(e) = serde_json::from_slice::<IgnoredAny>(&output) {
-        return Err(InvokeError::InvalidOutput { function: name, message: e.to_string() });
+    if let Err(message) = crate::json::check(&output, None) {
+        return Err(InvokeError::InvalidOutput { function: name, message });
     }
     Ok(output)
 }

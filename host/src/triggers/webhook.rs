@@ -22,7 +22,7 @@ use std::{
     collections::{BTreeMap, HashMap},
     fmt,
     sync::{Arc, Mutex},
-    time::{Duration, SystemTime},
+    time::{Duration, Instant, SystemTime},
 };
 
 use axum::http::{HeaderMap, StatusCode};
@@ -35,6 +35,11 @@ use crate::{ApiError, FunctionRegistry, Invocation, Trigger};
 
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "x-wasmfn-signature";
+
+/// The most `v1` values one header may list (a sender rotating secrets sends two).
+const MAX_SIGNATURES: usize = 8;
+/// How often a webhook whose secret is not set is logged.
+const LOG_EVERY: Duration = Duration::from_secs(60);
 
 type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
@@ -76,12 +81,20 @@ pub struct WebhookVerifier {
     secrets: SecretSource,
     window: Duration,
     seen: Mutex<HashMap<String, SystemTime>>,
+    /// When each missing secret was last logged: anyone can send requests, so the log says it
+    /// once a minute, not once per request.
+    missing_logged: Mutex<HashMap<String, Instant>>,
 }
 
 impl WebhookVerifier {
     /// A verifier with a 5 minute window.
     pub fn new(secrets: SecretSource) -> Self {
-        Self { secrets, window: Duration::from_secs(300), seen: Mutex::new(HashMap::new()) }
+        Self {
+            secrets,
+            window: Duration::from_secs(300),
+            seen: Mutex::new(HashMap::new()),
+            missing_logged: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Finds the webhook's function, verifies the request, and builds its invocation.
@@ -101,7 +114,12 @@ impl WebhookVerifier {
             )
         })?;
         let secret = self.secrets.get(&secret_env).ok_or_else(|| {
-            tracing::error!(function = %function, "webhook secret {secret_env} is not set");
+            let mut logged = self.missing_logged.lock().unwrap_or_else(|e| e.into_inner());
+            let due = logged.get(&secret_env).is_none_or(|at| at.elapsed() >= LOG_EVERY);
+            if due {
+                logged.insert(secret_env.clone(), Instant::now());
+                tracing::error!(function = %function, "webhook secret {secret_env} is not set");
+            }
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "webhook_secret_missing",
@@ -109,6 +127,7 @@ impl WebhookVerifier {
             )
         })?;
         self.verify(headers, body, secret.as_bytes(), SystemTime::now()).map_err(|reason| {
+            tracing::debug!(function = %function, "webhook {path:?} refused: {reason}");
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
@@ -118,8 +137,10 @@ impl WebhookVerifier {
         let headers: BTreeMap<&str, &str> =
             headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))).collect();
         let text = String::from_utf8_lossy(body);
-        let json: serde_json::Value =
-            serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+        // `json` sits one level down in the input, which is bounded like any other.
+        let parses = crate::json::check(body, Some(crate::json::MAX_DEPTH - 1)).is_ok();
+        let json = parses.then(|| serde_json::from_slice(body).ok()).flatten();
+        let json = json.unwrap_or(serde_json::Value::Null);
         let input = serde_json::json!({
             "type": "webhook",
             "path": path,
@@ -131,7 +152,9 @@ impl WebhookVerifier {
         Ok(Invocation::json(function, &input).with_trigger(Trigger::Webhook))
     }
 
-    /// Checks the signature header against `body` at time `now`.
+    /// Checks the signature header against `body` at time `now`. Nothing here can panic on a
+    /// client's input: times are checked arithmetic, and the body is hashed once however many
+    /// signatures the header lists.
     fn verify(
         &self,
         headers: &HeaderMap,
@@ -144,25 +167,31 @@ impl WebhookVerifier {
             .ok_or("missing X-Wasmfn-Signature header")?
             .to_str()
             .map_err(|_| "malformed X-Wasmfn-Signature header")?;
-        let (mut timestamp, mut signature) = (None, None);
+        let (mut timestamp, mut signatures) = (None, Vec::new());
         for part in header.split(',') {
             match part.trim().split_once('=') {
                 Some(("t", t)) => timestamp = t.parse::<u64>().ok(),
-                Some(("v1", v)) => signature = hex::decode(v).ok(),
+                // Several `v1` values (a sender rotating its secret): any one may match.
+                Some(("v1", v)) => signatures.extend(hex::decode(v).ok()),
                 _ => {}
             }
         }
-        let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
+        let Some(timestamp) = timestamp.filter(|_| !signatures.is_empty()) else {
             return Err("malformed X-Wasmfn-Signature header (want t=<unix seconds>,v1=<hex>)");
         };
-        let signed_at = SystemTime::UNIX_EPOCH + Duration::from_secs(timestamp);
-        let age = now.duration_since(signed_at).unwrap_or_else(|e| e.duration());
-        if age > self.window {
+        if signatures.len() > MAX_SIGNATURES {
+            return Err("too many signatures in the X-Wasmfn-Signature header");
+        }
+        // Whole seconds on both sides: no `SystemTime` arithmetic that could overflow.
+        let now_secs = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if now_secs.abs_diff(timestamp) > self.window.as_secs() {
             return Err("the signature's timestamp is outside the 5 minute window");
         }
-        signed(secret, timestamp, body)
-            .verify_slice(&signature)
-            .map_err(|_| "the signature does not match")?;
+        let mac = signed(secret, timestamp, body);
+        let signature = signatures
+            .into_iter()
+            .find(|signature| mac.clone().verify_slice(signature).is_ok())
+            .ok_or("the signature does not match")?;
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         seen.retain(|_, at| now.duration_since(*at).unwrap_or_default() <= self.window * 2);
         if seen.insert(hex::encode(&signature), now).is_some() {
@@ -248,5 +277,36 @@ mod tests {
                 .unwrap_err()
                 .contains("malformed")
         );
+    }
+
+    #[test]
+    fn timestamps_far_from_now_are_refused_without_panicking() {
+        let verifier = WebhookVerifier::new(SecretSource::from_fn(|_| None));
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        for t in ["18446744073709551615", "18446744073709551", "0", "99999999999999999999"] {
+            let header = format!("t={t},v1={}", "ab".repeat(32));
+            let error = verifier.verify(&headers(&header), b"{}", b"secret", now).unwrap_err();
+            assert!(error.contains("window") || error.contains("malformed"), "{t}: {error}");
+        }
+        // A clock before 1970 is only "far from now", too.
+        let good = signature_header(b"secret", 1_800_000_000, b"{}");
+        let error = verifier.verify(&headers(&good), b"{}", b"secret", SystemTime::UNIX_EPOCH);
+        assert!(error.unwrap_err().contains("window"));
+    }
+
+    #[test]
+    fn any_of_several_signatures_may_match_but_not_too_many() {
+        let verifier = WebhookVerifier::new(SecretSource::from_fn(|_| None));
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let good = signature_header(b"new", 1_800_000_000, b"{}");
+        let good_hex = good.split_once(",v1=").unwrap().1;
+        let old_first = format!("t=1800000000,v1={},v1={good_hex}", "00".repeat(32));
+        assert_eq!(verifier.verify(&headers(&old_first), b"{}", b"new", now), Ok(()));
+        let none = format!("t=1800000000,v1={},v1={}", "00".repeat(32), "11".repeat(32));
+        assert!(
+            verifier.verify(&headers(&none), b"{}", b"new", now).unwrap_err().contains("match")
+        );
+        let many = format!("t=1800000000{}", format!(",v1={}", "00".repeat(32)).repeat(9));
+        assert!(verifier.verify(&headers(&many), b"{}", b"new", now).unwrap_err().contains("many"));
     }
 }
