@@ -63,6 +63,37 @@ fn check_reports_each_bad_manifest_with_file_and_line() {
 }
 
 #[test]
+fn check_reports_paths_out_of_the_folder_and_names_or_webhooks_declared_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let webhook = "hooks:\n  - type: webhook\n    path: same\n    secret_env: S\n";
+    for (folder, manifest) in [
+        ("hello", "name: hello\n".to_owned()),
+        ("hello-copy", "name: hello\n".to_owned()),
+        ("absolute", "name: absolute\nbuild:\n  command: make\n  output: /etc/passwd\n".into()),
+        ("hook-1", format!("name: hook-1\n{webhook}")),
+        ("hook-2", format!("name: hook-2\n{}", webhook.replace("same", "/same/"))),
+        ("linked", "name: linked\n".into()),
+    ] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+        std::fs::write(dir.path().join(folder).join("manifest.yaml"), manifest).unwrap();
+    }
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("linked/plugin.wasm")).unwrap();
+    let check = wasmfn(&["check", dir.path().to_str().unwrap()]);
+    let out = stdout(&check);
+    assert_eq!(check.status.code(), Some(1), "{out}");
+    for expected in [
+        "hello-copy/manifest.yaml: name \"hello\" is also declared by ",
+        "absolute/manifest.yaml:4:11: build.output: \"/etc/passwd\" leaves the function folder",
+        "hook-2/manifest.yaml: webhook path \"same\" is also declared by ",
+        "linked/manifest.yaml: build.output: \"plugin.wasm\" resolves to a file outside",
+        "6 manifests, 4 invalid",
+    ] {
+        assert!(out.contains(expected), "{expected}: {out}");
+    }
+    assert!(!out.contains("root:"), "{out}");
+}
+
+#[test]
 fn a_failing_build_command_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let function = dir.path().join("broken");

@@ -4,7 +4,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use wasmfn_schema::{MANIFEST_FILE, Manifest, ManifestError};
+use wasmfn_schema::{Hook, Location, MANIFEST_FILE, Manifest, ManifestError};
 
 /// Folders inside a function folder that never hold its sources: build output, installed
 /// packages, version control and editor state.
@@ -23,6 +23,20 @@ pub enum DiscoveryError {
     /// The manifest cannot be read or is invalid.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// Another folder already declares something that must be unique: the function's name,
+    /// or a webhook path.
+    #[error(
+        "{}: {claim} is also declared by {}; only the first keeps it, this function is disabled until one of them changes",
+        file.display(), other.display()
+    )]
+    Conflict {
+        /// What both declare: `name "hello"`, `webhook path "github"`.
+        claim: String,
+        /// This function's manifest.
+        file: PathBuf,
+        /// The manifest that keeps it.
+        other: PathBuf,
+    },
     /// A `build.watch` pattern is not a glob.
     #[error("invalid manifest {}: build.watch: {pattern:?} is not a glob: {message}", file.display())]
     WatchGlob {
@@ -59,8 +73,27 @@ impl FunctionSpec {
         if !manifest_path.is_file() {
             return Err(DiscoveryError::NoManifest { dir });
         }
-        let manifest = Manifest::from_file(&manifest_path)?;
+        let text = wasmfn_schema::manifest::read_text(&manifest_path)?;
+        let manifest = Manifest::from_yaml(&text, &manifest_path)?;
         let artifact = dir.join(manifest.artifact());
+        // The manifest's paths are relative and free of `..`; what is there may still be a
+        // symlink out of the folder, whose bytes would be loaded (or quoted) as the function.
+        let entry = manifest.process.as_ref().map(|p| (dir.join(&p.entry), ["process", "entry"]));
+        for (path, field) in [(artifact.clone(), ["build", "output"])].into_iter().chain(entry) {
+            if !stays_inside(&dir, &path) {
+                let (line, column) = Manifest::key_position(&text, &field).unzip();
+                let written = path.strip_prefix(&dir).unwrap_or(&path).display().to_string();
+                return Err(ManifestError::Invalid {
+                    location: Location { file: manifest_path, line, column },
+                    field: Some(field.join(".")),
+                    message: format!(
+                        "{written:?} resolves to a file outside the function folder (through a \
+                         symlink): a function may only load what is inside its folder"
+                    ),
+                }
+                .into());
+            }
+        }
         let mut watch = GlobSetBuilder::new();
         for pattern in manifest.build.iter().flat_map(|b| &b.watch) {
             let glob = Glob::new(pattern).map_err(|e| DiscoveryError::WatchGlob {
@@ -77,6 +110,24 @@ impl FunctionSpec {
     /// The function's name.
     pub fn name(&self) -> &str {
         self.manifest.name.as_str()
+    }
+
+    /// What this function declares that no other function may: its name and its webhook
+    /// paths (compared without their leading and trailing `/`), as `name "hello"`.
+    pub fn claims(&self) -> Vec<String> {
+        let webhooks = self.manifest.hooks.iter().filter_map(|hook| match hook {
+            Hook::Webhook(webhook) => {
+                Some(format!("webhook path {:?}", webhook.path.as_str().trim_matches('/')))
+            }
+            _ => None,
+        });
+        std::iter::once(format!("name {:?}", self.name())).chain(webhooks).collect()
+    }
+
+    /// The first of [`claims`](Self::claims) that `other` declares too.
+    pub fn conflict_with(&self, other: &FunctionSpec) -> Option<String> {
+        let theirs = other.claims();
+        self.claims().into_iter().find(|claim| theirs.contains(claim))
     }
 
     /// Whether a change to `path` calls for a rebuild: it is in the function folder, matches
@@ -139,6 +190,10 @@ pub type Discovered = (PathBuf, Result<FunctionSpec, DiscoveryError>);
 /// Every function folder directly under `root` (each subfolder with a `manifest.yaml`), sorted
 /// by folder name. A folder whose manifest is bad comes with its error, so one bad function
 /// never hides the others.
+///
+/// A function's name need not be its folder's, but two folders cannot declare one name (or
+/// one webhook path): the folder named like the function keeps the name, else the first
+/// folder; each other one gets a [`DiscoveryError::Conflict`] naming both manifests.
 pub fn discover(root: impl AsRef<Path>) -> std::io::Result<Vec<Discovered>> {
     let root = std::fs::canonicalize(root)?;
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)?
@@ -146,7 +201,47 @@ pub fn discover(root: impl AsRef<Path>) -> std::io::Result<Vec<Discovered>> {
         .filter(|path| path.join(MANIFEST_FILE).is_file())
         .collect();
     dirs.sort();
-    Ok(dirs.into_iter().map(|dir| (dir.clone(), FunctionSpec::from_dir(dir))).collect())
+    let mut found: Vec<Discovered> =
+        dirs.into_iter().map(|dir| (dir.clone(), FunctionSpec::from_dir(dir))).collect();
+    // Folders named like their function claim first.
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by_key(|&i| match &found[i] {
+        (dir, Ok(spec)) => dir.file_name().is_none_or(|name| name != spec.name()),
+        _ => true,
+    });
+    let mut kept: Vec<usize> = Vec::new();
+    for i in order {
+        let Ok(spec) = &found[i].1 else { continue };
+        let taken = kept.iter().find_map(|&k| {
+            let (_, Ok(keeper)) = &found[k] else { return None };
+            Some((spec.conflict_with(keeper)?, keeper.manifest_path.clone()))
+        });
+        match taken {
+            Some((claim, other)) => {
+                let file = spec.manifest_path.clone();
+                found[i].1 = Err(DiscoveryError::Conflict { claim, file, other });
+            }
+            None => kept.push(i),
+        }
+    }
+    Ok(found)
+}
+
+/// Whether `path`, once its symlinks are resolved, is inside `dir` (itself resolved). A path
+/// that does not exist yet (not built) stays inside until it does.
+fn stays_inside(dir: &Path, path: &Path) -> bool {
+    match std::fs::canonicalize(path) {
+        Ok(resolved) => resolved.starts_with(dir),
+        // A dangling symlink: where it points decides.
+        Err(_) => match std::fs::read_link(path) {
+            Ok(target) => {
+                let target = path.parent().unwrap_or(dir).join(target);
+                target.components().all(|c| !matches!(c, Component::ParentDir))
+                    && target.starts_with(dir)
+            }
+            Err(_) => true,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -196,6 +196,13 @@ impl FunctionsBuilder {
         self
     }
 
+    /// The largest artifact (`.wasm` file, or a process function's file) a function may load
+    /// (default 128 MiB); a larger one disables the function instead of being read.
+    pub fn with_max_artifact_size(mut self, bytes: u64) -> Self {
+        self.runtime.max_artifact_size = bytes;
+        self
+    }
+
     /// Uses `host_api` for functions' requests to the app's API (default: a new, unconnected
     /// one, reachable with [`Functions::host_api`]); set it to pick a shorter token lifetime.
     pub fn with_host_api(mut self, host_api: HostApi) -> Self {

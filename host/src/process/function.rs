@@ -16,7 +16,10 @@ use super::{
     entrypoint::Entrypoint,
     run::{self, Limits, MAX_OUTPUT_BYTES},
 };
-use crate::{FunctionSpec, InvokeError, LoadError, Mode, RuntimeOptions, schema::ProcessLanguage};
+use crate::{
+    FunctionSpec, InvokeError, LoadError, Mode, RuntimeOptions, runtime::artifact::Artifact,
+    schema::ProcessLanguage,
+};
 
 pub(crate) struct ProcessFunction {
     function: Arc<str>,
@@ -77,7 +80,7 @@ impl ProcessFunction {
             }
             None
         };
-        let (entrypoint, pin) = pin(spec, entrypoint, options.mode)?;
+        let (entrypoint, pin) = pin(spec, entrypoint, options.mode, options.max_artifact_size)?;
         // A binary runs as its (pinned) file.
         let program = interpreter.unwrap_or_else(|| entrypoint.program.clone());
         let config = serde_json::to_string(&manifest.config).expect("a string map serializes");
@@ -165,6 +168,7 @@ fn pin(
     spec: &FunctionSpec,
     entrypoint: Entrypoint,
     mode: Mode,
+    max_size: u64,
 ) -> Result<(Entrypoint, Pin), LoadError> {
     if mode.is_dev() {
         return Ok((entrypoint, Pin::None));
@@ -174,18 +178,18 @@ fn pin(
         let file = entrypoint.file.clone();
         return Ok((entrypoint, Pin::Unchanged { file, stamp }));
     }
-    let copy_failed = |source| LoadError::Artifact {
-        function: spec.name().to_owned(),
-        path: entrypoint.file.clone(),
-        source,
-    };
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("wasmfn-{}-", spec.name()))
-        .tempdir()
-        .map_err(copy_failed)?;
+    let dir = LoadError::reading(spec.name(), &entrypoint.file, || {
+        let file = Artifact::open(&spec.dir, &entrypoint.file, max_size)?;
+        let permissions = file.permissions()?;
+        let bytes = file.read()?;
+        let dir = tempfile::Builder::new().prefix(&format!("wasmfn-{}-", spec.name())).tempdir()?;
+        let copy = dir.path().join(entrypoint.file.file_name().unwrap_or_default());
+        std::fs::write(&copy, bytes)?;
+        // A binary stays executable.
+        std::fs::set_permissions(&copy, permissions)?;
+        Ok(dir)
+    })?;
     let copy = dir.path().join(entrypoint.file.file_name().unwrap_or_default());
-    // `copy` keeps the permissions: a binary stays executable.
-    std::fs::copy(&entrypoint.file, &copy).map_err(copy_failed)?;
     Ok((entrypoint.running(&copy), Pin::Copy { _dir: dir }))
 }
 

@@ -17,6 +17,7 @@ use std::{
 };
 
 use arc_swap::ArcSwap;
+use wasmfn_schema::MANIFEST_FILE;
 
 pub use self::entry::{BuildInfo, BuildReport, FunctionEntry, FunctionInfo, FunctionStatus};
 use crate::{
@@ -140,6 +141,15 @@ impl FunctionRegistry {
         })
     }
 
+    /// What of `spec`'s claims (its name, its webhook paths) a function in another folder
+    /// holds, and that function's manifest.
+    fn taken(&self, spec: &FunctionSpec) -> Option<(String, PathBuf)> {
+        self.table.load().values().filter(|e| e.dir != spec.dir).find_map(|entry| {
+            let other = entry.current()?.spec();
+            Some((spec.conflict_with(other)?, other.manifest_path.clone()))
+        })
+    }
+
     /// Applies `change` to a copy of the table and swaps the copy in, one writer at a time.
     fn update<R>(&self, change: impl FnOnce(&mut Table) -> R) -> R {
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -155,6 +165,13 @@ impl FunctionRegistry {
         dir: PathBuf,
         spec: Result<FunctionSpec, DiscoveryError>,
     ) -> Arc<FunctionEntry> {
+        // A name or webhook path another folder's function already serves stays with it.
+        let spec = spec.and_then(|spec| match self.taken(&spec) {
+            Some((claim, other)) => {
+                Err(DiscoveryError::Conflict { claim, file: spec.manifest_path.clone(), other })
+            }
+            None => Ok(spec),
+        });
         // Compile outside the writer lock: it is the slow part.
         // Serve mode never builds: a missing build output is a warning for the deploy to fix.
         let mut not_built = false;
@@ -176,16 +193,7 @@ impl FunctionRegistry {
             }
         };
         self.update(|table| {
-            let previous = table.get(&name).cloned();
-            if let Some(other) = previous.as_ref().filter(|p| p.dir != dir) {
-                tracing::warn!(
-                    function = %name,
-                    "{} replaces {}: two folders declare this name",
-                    dir.display(),
-                    other.dir.display()
-                );
-            }
-            let previous = previous.filter(|p| p.dir == dir);
+            let previous = table.get(&name).cloned().filter(|p| p.dir == dir);
             let version = previous.as_ref().map_or(0, |p| p.version);
             let last_build = previous.as_ref().and_then(|p| p.last_build.clone());
             let entry = match loaded {
@@ -218,6 +226,18 @@ impl FunctionRegistry {
                     }
                 }
             };
+            // Another folder's function has this name (a load that raced ours, or a folder
+            // named like it whose manifest is unreadable): it stays; this one is not listed.
+            if let Some(other) = table.get(&name).filter(|e| e.dir != dir) {
+                let message = format!(
+                    "{}: name {name:?} is also declared by {}; only the first keeps it",
+                    dir.join(MANIFEST_FILE).display(),
+                    other.dir.join(MANIFEST_FILE).display()
+                );
+                tracing::error!(function = %name, "{message}");
+                let refused = FunctionEntry { current: None, last_error: Some(message), ..entry };
+                return Arc::new(refused);
+            }
             // A renamed function: its folder's old name goes away.
             table.retain(|other, e| other == &name || e.dir != dir);
             let entry = Arc::new(entry);

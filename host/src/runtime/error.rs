@@ -28,6 +28,28 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
+    /// The artifact is not something a function may load: not a regular file, larger than
+    /// the limit, or (through a symlink) outside the function folder.
+    #[error("function {function}: {} {reason}", path.display())]
+    ArtifactRefused {
+        /// The function.
+        function: String,
+        /// The artifact's path, as the manifest gives it.
+        path: PathBuf,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The artifact is not a WebAssembly module (it lacks the `\0asm` header).
+    #[error(
+        "function {function}: {} is not a wasm module (it does not start with the wasm header)",
+        path.display()
+    )]
+    NotWasm {
+        /// The function.
+        function: String,
+        /// The artifact's path.
+        path: PathBuf,
+    },
     /// The artifact is not a valid wasm module, or cannot be instantiated.
     #[error("function {function}: {} is not a loadable wasm module: {message}", path.display())]
     Compile {
@@ -94,6 +116,22 @@ pub enum LoadError {
         /// What the glob parser said.
         message: String,
     },
+}
+
+impl LoadError {
+    /// Runs `read` on `function`'s artifact at `path`, naming both in its error.
+    pub(crate) fn reading<T>(
+        function: &str,
+        path: &std::path::Path,
+        read: impl FnOnce() -> Result<T, super::artifact::ArtifactError>,
+    ) -> Result<T, Self> {
+        use super::artifact::ArtifactError;
+        let (function, path) = (function.to_owned(), path.to_path_buf());
+        read().map_err(|error| match error {
+            ArtifactError::Io(source) => Self::Artifact { function, path, source },
+            ArtifactError::Refused(reason) => Self::ArtifactRefused { function, path, reason },
+        })
+    }
 }
 
 /// Why a call failed. Every variant names the function; [`InvokeError::code`] gives the

@@ -6,6 +6,7 @@
 //! what keeps one call's timeout from interrupting another). Slots are created on demand, so a
 //! function that is called one at a time only ever compiles once.
 
+pub(crate) mod artifact;
 mod error;
 mod pool;
 mod slot;
@@ -16,6 +17,7 @@ use bytes::Bytes;
 use extism::{Manifest as ExtismManifest, Wasm};
 use wasmfn_schema::Runtime;
 
+use self::artifact::Artifact;
 pub use self::error::{InvokeError, LoadError};
 pub(crate) use self::pool::InstancePool;
 use crate::{
@@ -37,6 +39,9 @@ pub struct RuntimeOptions {
     pub host_api: HostApi,
     /// Serve or dev: what a process function runs (see [`crate::process::Entrypoint`]).
     pub mode: Mode,
+    /// The largest artifact (`.wasm`, or a process function's file) a function may load, in
+    /// bytes (default 128 MiB); a larger one disables the function.
+    pub max_artifact_size: u64,
 }
 
 impl Default for RuntimeOptions {
@@ -47,6 +52,7 @@ impl Default for RuntimeOptions {
             queue_timeout: None,
             host_api: HostApi::new(),
             mode: Mode::default(),
+            max_artifact_size: artifact::DEFAULT_MAX_ARTIFACT_SIZE,
         }
     }
 }
@@ -108,11 +114,14 @@ impl LoadedFunction {
             }
             runtime => return Err(LoadError::UnsupportedRuntime { function, runtime }),
         }
-        let wasm = std::fs::read(&spec.artifact).map_err(|source| LoadError::Artifact {
-            function: function.clone(),
-            path: spec.artifact.clone(),
-            source,
+        let wasm = LoadError::reading(&function, &spec.artifact, || {
+            Artifact::open(&spec.dir, &spec.artifact, options.max_artifact_size)?.read()
         })?;
+        // Anything else would be parsed as the WebAssembly text format, whose errors quote
+        // the file: never show what a file that is not a module holds.
+        if !wasm.starts_with(b"\0asm") {
+            return Err(LoadError::NotWasm { function, path: spec.artifact.clone() });
+        }
         let scopes = ScopeSet::new(&manifest.api.scopes).map_err(|e| LoadError::ApiScope {
             function: function.clone(),
             scope: e.glob().unwrap_or_default().to_owned(),

@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 pub use self::{
     error::{Location, ManifestError},
     hooks::{DatabaseAction, DatabaseHook, Hook, ScheduleHook, WebhookHook},
+    parse::{MAX_MANIFEST_BYTES, read_text},
     process::{ProcessConfig, ProcessLanguage},
     values::{ApiScope, CronSchedule, FunctionName, MemoryLimit, Timeout},
 };
@@ -179,14 +180,26 @@ pub struct Build {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub watch: Vec<String>,
 
-    /// The artifact the build produces, relative to the function folder.
+    /// The artifact the build produces, relative to the function folder (and inside it).
     #[serde(deserialize_with = "non_empty_path")]
     #[cfg_attr(feature = "json-schema", schemars(length(min = 1)))]
     pub output: PathBuf,
 }
 
+/// A path inside the function folder: relative, and never through `..`. Where it leads once
+/// symlinks are resolved is checked when the folder is read (discovery).
 fn non_empty_path<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<PathBuf, D::Error> {
-    NonEmptyString::deserialize(deserializer).map(|s| PathBuf::from(s.0))
+    use std::path::Component;
+
+    let path = PathBuf::from(NonEmptyString::deserialize(deserializer)?.0);
+    let escapes = path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if escapes {
+        return Err(serde::de::Error::custom(format!(
+            "{:?} leaves the function folder: write a path relative to it, without `..`",
+            path.display().to_string()
+        )));
+    }
+    Ok(path)
 }
 
 /// A string that must not be empty or blank.

@@ -11,7 +11,7 @@ impl Manifest {
         let deserializer = serde_yaml_ng::Deserializer::from_str(text);
         let manifest: Self = serde_path_to_error::deserialize(deserializer).map_err(|e| {
             let error = invalid(file.clone(), e);
-            refine_hook_error(text, &error).unwrap_or(error)
+            refine_hook_error(text, &error).or_else(|| at_field(text, &error)).unwrap_or(error)
         })?;
         manifest.check_runtime(text, file)
     }
@@ -38,7 +38,7 @@ impl Manifest {
             _ => None,
         };
         let Some((key, message)) = problem else { return Ok(self) };
-        let (line, column) = top_level_key_position(text, key).unzip();
+        let (line, column) = Self::key_position(text, &[key]).unzip();
         Err(ManifestError::Invalid {
             location: Location { file, line, column },
             field: Some(key.to_owned()),
@@ -49,11 +49,77 @@ impl Manifest {
     /// Reads, parses and validates the manifest at `path`.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ManifestError> {
         let file = path.as_ref().to_path_buf();
-        match std::fs::read_to_string(&file) {
-            Ok(text) => Self::from_yaml(&text, file),
-            Err(source) => Err(ManifestError::Read { file, source }),
-        }
+        Self::from_yaml(&read_text(&file)?, file)
     }
+
+    /// The line and column (1-based) where the field at `path` (`["build", "output"]`) is
+    /// written in a manifest's `text` (block-style YAML), for errors found after parsing; the
+    /// column is its value's when the value is on the same line.
+    ///
+    /// ```
+    /// use wasmfn_schema::Manifest;
+    /// let text = "name: f\nbuild:\n  command: make\n  output: out.wasm\n";
+    /// assert_eq!(Manifest::key_position(text, &["build", "output"]), Some((4, 11)));
+    /// assert_eq!(Manifest::key_position(text, &["name"]), Some((1, 7)));
+    /// assert_eq!(Manifest::key_position(text, &["output"]), None);
+    /// ```
+    pub fn key_position(text: &str, path: &[&str]) -> Option<(usize, usize)> {
+        let lines: Vec<&str> = text.lines().collect();
+        let (mut from, mut parent_indent, mut found) = (0, None, None);
+        for key in path {
+            let needle = format!("{key}:");
+            let mut hit = None;
+            for (i, line) in lines.iter().enumerate().skip(from) {
+                let body = line.trim_start();
+                if body.is_empty() || body.starts_with('#') {
+                    continue;
+                }
+                let indent = line.len() - body.len();
+                match parent_indent {
+                    // The parent's block ends at the first line indented no deeper than it.
+                    Some(parent) if indent <= parent => break,
+                    None if indent > 0 => continue,
+                    _ => {}
+                }
+                if body.starts_with(&needle) {
+                    hit = Some((i, indent));
+                    break;
+                }
+            }
+            let (i, indent) = hit?;
+            (from, parent_indent, found) = (i + 1, Some(indent), Some((i, indent + needle.len())));
+        }
+        let (i, after_key) = found?;
+        let rest = &lines[i][after_key..];
+        let value = after_key + (rest.len() - rest.trim_start().len());
+        Some((
+            i + 1,
+            if rest.trim().is_empty() { after_key - path.last()?.len() } else { value + 1 },
+        ))
+    }
+}
+
+/// The most a manifest file may hold: a manifest is a few hundred bytes.
+pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+
+/// The text of the manifest at `file`: a regular file of at most [`MAX_MANIFEST_BYTES`] (a
+/// pipe or a device named `manifest.yaml` is refused, never read).
+pub fn read_text(file: &Path) -> Result<String, ManifestError> {
+    use std::io::Read;
+
+    let read = || -> std::io::Result<String> {
+        let metadata = std::fs::metadata(file)?;
+        if !metadata.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        if metadata.len() > MAX_MANIFEST_BYTES {
+            return Err(std::io::Error::other("larger than 1 MiB"));
+        }
+        let mut text = String::new();
+        std::fs::File::open(file)?.take(MAX_MANIFEST_BYTES).read_to_string(&mut text)?;
+        Ok(text)
+    };
+    read().map_err(|source| ManifestError::Read { file: file.to_path_buf(), source })
 }
 
 fn invalid(
@@ -89,6 +155,21 @@ fn invalid(
         field,
         message,
     }
+}
+
+/// serde_yaml places an error raised inside a nested map's value (`build.output`) at the map's
+/// first key; the field's own line says more.
+fn at_field(text: &str, error: &ManifestError) -> Option<ManifestError> {
+    let ManifestError::Invalid { location, field: Some(field), message } = error else {
+        return None;
+    };
+    if !field.contains('.') || field.contains('[') {
+        return None;
+    }
+    let path: Vec<&str> = field.split('.').collect();
+    let (line, column) = Manifest::key_position(text, &path)?;
+    let location = Location { file: location.file.clone(), line: Some(line), column: Some(column) };
+    Some(ManifestError::Invalid { location, field: Some(field.clone()), message: message.clone() })
 }
 
 /// Hooks are told apart by their `type` field, so serde reads each one whole before choosing
@@ -146,14 +227,4 @@ fn hook_key_position(text: &str, index: usize, key: &str) -> Option<(usize, usiz
         }
     }
     Some((item + 1, item_indent + 1))
-}
-
-/// The line and column (1-based) of a top-level `key:` (its value when on the same line).
-fn top_level_key_position(text: &str, key: &str) -> Option<(usize, usize)> {
-    let needle = format!("{key}:");
-    text.lines().enumerate().find_map(|(i, line)| {
-        let rest = line.strip_prefix(&needle)?;
-        let value = needle.len() + (rest.len() - rest.trim_start().len());
-        Some((i + 1, if rest.trim().is_empty() { 1 } else { value + 1 }))
-    })
 }
