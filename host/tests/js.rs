@@ -143,6 +143,64 @@ async fn every_kind_of_failure_is_a_clear_json_error_and_the_next_call_works() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_call_never_sees_another_calls_timers_and_guests_cannot_claim_host_faults() {
+    let dir = FunctionsDir::new();
+    add_js(&dir, "faults", &fixture("faults"), "timeout: 20s\n");
+    // One slot: every call below runs on the same warm instance.
+    let functions = dir.builder().with_pool_size(1).build().unwrap();
+    let api = support::Api::serve(functions.router()).await;
+    let op = |op: &str| json!({ "op": op }).to_string();
+
+    // A timeout and an interval left behind run neither inside later calls nor between them.
+    assert_eq!(api.post("faults", op("leave-timers")).await, (200, json!({ "ticks": 0 })));
+    let echo = json!({ "op": "echo", "value": 1 }).to_string();
+    assert_eq!(api.post("faults", echo).await, (200, json!(1)));
+    assert_eq!(api.post("faults", op("ticks")).await, (200, json!({ "ticks": 0 })));
+    // With nothing left to run, a promise that never settles says so at once (no 504).
+    let (status, code, _) = api.fail("faults", op("never")).await;
+    assert_eq!((status, code.as_str()), (500, "promise_never_settled"));
+
+    // Many timers at once run in time order, well within the call's timeout.
+    let many = json!({ "op": "many-timers", "n": 20000 }).to_string();
+    assert_eq!(api.post("faults", many).await, (200, json!({ "ran": 20000, "sorted": true })));
+
+    // The instance (and its globals) survives guest errors of every kind.
+    assert_eq!(api.post("faults", op("bump")).await, (200, json!({ "bumps": 1 })));
+    for result in ["function", "symbol"] {
+        let (status, code, message) = api.fail("faults", op(result)).await;
+        assert_eq!((status, code.as_str()), (500, "invalid_output"), "{result}: {message}");
+        assert!(message.contains(&format!("it is a {result}")), "{message}");
+    }
+    for claimed in ["trap", "memory_limit", "timeout", "overloaded"] {
+        let forge = json!({ "op": "forge", "code": claimed }).to_string();
+        let (status, code, message) = api.fail("faults", forge).await;
+        assert_eq!((status, code.as_str()), (500, "guest_error"), "{claimed}: {message}");
+        assert!(message.contains(&format!("claimed the host's code \"{claimed}\"")), "{message}");
+    }
+    assert_eq!(api.post("faults", op("bump")).await, (200, json!({ "bumps": 2 })));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn input_no_guest_can_parse_is_refused_before_any_guest_runs() {
+    let dir = FunctionsDir::new();
+    add_js(&dir, "faults", &fixture("faults"), "");
+    let functions = dir.functions();
+    let api = support::Api::serve(functions.router()).await;
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let (status, code, message) = api.fail("faults", deep).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_input"), "{message}");
+    assert!(message.contains("deeper than 128"), "{message}");
+    let not_utf8 = b"{\"op\":\"echo\",\"value\":\"\xff\xfe\"}".to_vec();
+    let (status, code, message) = api.fail("faults", not_utf8).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_input"), "{message}");
+    assert!(message.contains("UTF-8"), "{message}");
+    // At the documented limit, the guest gets it.
+    let nested = format!("{}{}", "[".repeat(127), "]".repeat(127));
+    let at_limit = format!(r#"{{"op":"echo","value":{nested}}}"#);
+    assert_eq!(api.post("faults", at_limit).await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_broken_script_fails_its_build_or_its_calls_with_the_reason() {
     let error = JsBuild::new(fixture("syntax-error"))
         .with_output(tempfile::tempdir().unwrap().path().join("plugin.wasm"))

@@ -11,12 +11,11 @@ extern "ExtismHost" {
     fn wasmfn_api_request(request: Json<ApiRequest>) -> Json<ApiResult>;
 }
 
-/// The function's bundle.
-pub(crate) fn script() -> Result<String, GuestError> {
+/// The function's bundle, or why the host gave none.
+pub(crate) fn script() -> Result<String, String> {
     // SAFETY: the wasmfn host defines these functions with these signatures.
     #[allow(unsafe_code)]
-    unsafe { wasmfn_js_script() }
-        .map_err(|e| GuestError::new(codes::TRAP, format!("the host gave no script to run: {e}")))
+    unsafe { wasmfn_js_script() }.map_err(|e| format!("the host gave no script to run: {e}"))
 }
 
 /// `len` random bytes from the host's OS source.
@@ -48,4 +47,16 @@ pub(crate) fn api_request(request: ApiRequest) -> ApiResult {
             message: e.to_string(),
         }),
     }
+}
+
+/// Fails the call with `error` as a trap: the host then discards this instance.
+pub(crate) fn trap(error: &GuestError) -> ! {
+    if let Ok(memory) = extism_pdk::Memory::from_bytes(error.to_json()) {
+        // SAFETY: `memory` is a live Extism allocation holding the error text.
+        #[allow(unsafe_code)]
+        unsafe {
+            extism_pdk::extism::error_set(memory.offset())
+        };
+    }
+    std::process::abort()
 }

@@ -49,16 +49,28 @@ thread_local! {
 
 #[plugin_fn]
 pub fn handle(input: String) -> FnResult<String> {
-    call(&input).map_err(|error| WithReturnCode::new(extism_pdk::Error::msg(error.to_json()), 1))
+    match call(&input) {
+        Ok(output) => Ok(output),
+        // The engine itself failed: its state cannot be trusted. Trapping (after saying why)
+        // makes the host discard this instance; a guest error would keep it.
+        Err(Failure::Engine(message)) => host::trap(&GuestError::new(codes::TRAP, message)),
+        Err(Failure::Function(error)) => {
+            Err(WithReturnCode::new(extism_pdk::Error::msg(error.to_json()), 1))
+        }
+    }
 }
 
-fn call(input: &str) -> Result<String, GuestError> {
+fn call(input: &str) -> Result<String, Failure> {
     ENGINE.with(|engine| {
         let mut engine = engine.borrow_mut();
         if engine.is_none() {
-            *engine = Some(Engine::start(&host::script()?)?);
+            *engine = Some(Engine::start(&host::script().map_err(Failure::Engine)?)?);
         }
-        engine.as_ref().expect("just started").call(input)
+        let engine = engine.as_ref().expect("just started");
+        // Timers belong to the call that set them: what one left behind never runs in the next.
+        let result = engine.call(input);
+        engine.end_call()?;
+        result
     })
 }
 
@@ -91,27 +103,27 @@ pub extern "C" fn wasmfn_js_init() {
 }
 
 impl Engine {
-    fn start(script: &str) -> Result<Self, GuestError> {
+    fn start(script: &str) -> Result<Self, Failure> {
         let runtime = Runtime::new().map_err(|e| engine_error(&e.to_string()))?;
         runtime.set_max_stack_size(MAX_STACK);
         let context = Context::full(&runtime).map_err(|e| engine_error(&e.to_string()))?;
-        let handler = context.with(|ctx| -> Result<_, GuestError> {
+        let handler = context.with(|ctx| -> Result<_, Failure> {
             natives::install(&ctx).map_err(|e| engine_error(&e.to_string()))?;
             ctx.eval_with_options::<(), _>(include_str!("prelude.js"), script_options(PRELUDE))
                 .catch(&ctx)
-                .map_err(|e| engine_error(&describe(e).message))?;
+                .map_err(|e| engine_error(describe(e).message()))?;
             ctx.eval_with_options::<(), _>(script, script_options(BUNDLE))
                 .catch(&ctx)
-                .map_err(|e| GuestError::new("script_error", describe(e).message))?;
+                .map_err(|e| GuestError::new("script_error", describe(e).message()))?;
             let handler = find_handler(&ctx)?;
             Ok(Persistent::save(&ctx, handler))
         })?;
         Ok(Self { handler, context, runtime })
     }
 
-    fn call(&self, input: &str) -> Result<String, GuestError> {
+    fn call(&self, input: &str) -> Result<String, Failure> {
         let promise =
-            self.context.with(|ctx| -> Result<Persistent<Promise<'static>>, GuestError> {
+            self.context.with(|ctx| -> Result<Persistent<Promise<'static>>, Failure> {
                 let handler =
                     self.handler.clone().restore(&ctx).map_err(|e| engine_error(&e.to_string()))?;
                 let call: Function =
@@ -121,7 +133,7 @@ impl Engine {
             })?;
         loop {
             self.run_jobs()?;
-            let settled = self.context.with(|ctx| -> Result<Option<String>, GuestError> {
+            let settled = self.context.with(|ctx| -> Result<Option<String>, Failure> {
                 let promise =
                     promise.clone().restore(&ctx).map_err(|e| engine_error(&e.to_string()))?;
                 match promise.state() {
@@ -144,17 +156,29 @@ impl Engine {
                 return Err(GuestError::new(
                     "promise_never_settled",
                     "the handler's promise never settled (nothing left to run: no job, no timer)",
-                ));
+                )
+                .into());
             }
         }
     }
 
-    fn run_jobs(&self) -> Result<(), GuestError> {
+    /// Drops the timers the call left (a `setTimeout` never reached, a `setInterval`).
+    fn end_call(&self) -> Result<(), Failure> {
+        self.context.with(|ctx| {
+            let end: Function =
+                ctx.globals().get("__wasmfn_end_call").map_err(|e| engine_error(&e.to_string()))?;
+            end.call::<_, ()>(()).catch(&ctx).map_err(describe)
+        })
+    }
+
+    fn run_jobs(&self) -> Result<(), Failure> {
         while self.runtime.is_job_pending() {
             if let Err(job) = self.runtime.execute_pending_job() {
                 // An exception thrown in a job nobody awaits: log it, as browsers do.
                 let message = job.0.with(|ctx| {
-                    describe(CaughtError::from_error(&ctx, rquickjs::Error::Exception)).message
+                    describe(CaughtError::from_error(&ctx, rquickjs::Error::Exception))
+                        .message()
+                        .to_owned()
                 });
                 host::log("error", &format!("uncaught exception in a promise job: {message}"));
             }
@@ -162,7 +186,7 @@ impl Engine {
         Ok(())
     }
 
-    fn run_timer(&self) -> Result<bool, GuestError> {
+    fn run_timer(&self) -> Result<bool, Failure> {
         self.context.with(|ctx| {
             let run: Function = ctx
                 .globals()
@@ -173,14 +197,15 @@ impl Engine {
     }
 }
 
-fn find_handler<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, GuestError> {
-    let missing = |what: &str| {
+fn find_handler<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, Failure> {
+    let missing = |what: &str| -> Failure {
         GuestError::new(
             "handler_missing",
             format!(
                 "{what}: export the handler as `export default async function (input) {{ ... }}` (or `export function handler`)"
             ),
         )
+        .into()
     };
     let module: Value =
         ctx.globals().get(MODULE_GLOBAL).map_err(|e| engine_error(&e.to_string()))?;
@@ -204,7 +229,7 @@ fn find_handler<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, GuestError> {
 
 /// A thrown value as a wasmfn error: its `code` property when it has one (`js_error`
 /// otherwise), its message, and (without a code) its type and stack.
-fn describe(error: CaughtError<'_>) -> GuestError {
+fn describe(error: CaughtError<'_>) -> Failure {
     match error {
         CaughtError::Exception(exception) => {
             let object: &Object = exception.as_object();
@@ -233,19 +258,41 @@ fn describe(error: CaughtError<'_>) -> GuestError {
             };
             let mut error = GuestError::new(code.unwrap_or_else(|| "js_error".into()), text);
             error.status = status.filter(|s| (400..=599).contains(s));
-            error
+            error.into()
         }
         CaughtError::Value(value) => {
             let text = value
                 .as_string()
                 .and_then(|s| s.to_string().ok())
                 .unwrap_or_else(|| format!("a {} was thrown", value.type_name()));
-            GuestError::new("js_error", format!("uncaught: {text}"))
+            GuestError::new("js_error", format!("uncaught: {text}")).into()
         }
         CaughtError::Error(error) => engine_error(&error.to_string()),
     }
 }
 
-fn engine_error(message: &str) -> GuestError {
-    GuestError::new(codes::TRAP, format!("the JavaScript engine failed: {message}"))
+/// Why a call failed: the function's own error (its answer, or its bug), or the engine's,
+/// after which this instance's state cannot be trusted.
+enum Failure {
+    Function(GuestError),
+    Engine(String),
+}
+
+impl Failure {
+    fn message(&self) -> &str {
+        match self {
+            Self::Function(error) => &error.message,
+            Self::Engine(message) => message,
+        }
+    }
+}
+
+impl From<GuestError> for Failure {
+    fn from(error: GuestError) -> Self {
+        Self::Function(error)
+    }
+}
+
+fn engine_error(message: &str) -> Failure {
+    Failure::Engine(format!("the JavaScript engine failed: {message}"))
 }

@@ -209,33 +209,76 @@
     },
   };
 
-  // --- timers, on a virtual clock: they run, in order, before the call returns.
-  const timers = new Map();
+  // --- timers, on a virtual clock: they run, in order, before the call returns. A binary
+  // heap ordered by (time, id), so n timers cost O(n log n); a cleared timer is only marked
+  // and skipped when it comes up. What a call leaves behind is dropped when it ends.
+  let heap = [];
+  const live = new Map();
   let nextTimer = 1;
   let virtualNow = 0;
+  const before = (a, b) => a.at < b.at || (a.at === b.at && a.id < b.id);
+  const push = (timer) => {
+    heap.push(timer);
+    for (let i = heap.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
+    }
+  };
+  const pop = () => {
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0) {
+      heap[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && before(heap[l], heap[m])) m = l;
+        if (r < heap.length && before(heap[r], heap[m])) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m], heap[i]];
+        i = m;
+      }
+    }
+    return top;
+  };
   const addTimer = (fn, ms, args, repeat) => {
     if (typeof fn !== "function") throw new TypeError("setTimeout: the callback is not a function");
     const id = nextTimer++;
     const delay = Math.max(0, Number(ms) || 0);
-    timers.set(id, { at: virtualNow + delay, fn, args, repeat: repeat ? Math.max(1, delay) : 0 });
+    const timer = { id, at: virtualNow + delay, fn, args, repeat: repeat ? Math.max(1, delay) : 0 };
+    live.set(id, timer);
+    push(timer);
     return id;
   };
   globalThis.setTimeout = (fn, ms, ...args) => addTimer(fn, ms, args, false);
   globalThis.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
-  globalThis.clearTimeout = globalThis.clearInterval = (id) => void timers.delete(id);
+  globalThis.clearTimeout = globalThis.clearInterval = (id) => void live.delete(id);
   globalThis.queueMicrotask = (fn) => void Promise.resolve().then(fn);
   // Runs the earliest timer; false when none is left. Called by the engine once no
   // promise job is pending.
   globalThis.__wasmfn_run_timer = () => {
-    let first;
-    for (const [id, t] of timers) if (!first || t.at < first[1].at) first = [id, t];
-    if (!first) return false;
-    const [id, t] = first;
-    virtualNow = Math.max(virtualNow, t.at);
-    if (t.repeat) t.at = virtualNow + t.repeat;
-    else timers.delete(id);
-    t.fn(...t.args);
-    return true;
+    while (heap.length > 0) {
+      const timer = pop();
+      // Cleared, or a repeat that was rescheduled as a new entry.
+      if (live.get(timer.id) !== timer) continue;
+      virtualNow = Math.max(virtualNow, timer.at);
+      if (timer.repeat) {
+        const next = { ...timer, at: virtualNow + timer.repeat };
+        live.set(timer.id, next);
+        push(next);
+      } else live.delete(timer.id);
+      timer.fn(...timer.args);
+      return true;
+    }
+    return false;
+  };
+  // Called by the engine when a call ends, however it ended.
+  globalThis.__wasmfn_end_call = () => {
+    heap = [];
+    live.clear();
   };
 
   // --- URL / URLSearchParams (parsing by the Rust `url` crate, WHATWG rules).
@@ -402,12 +445,19 @@
       }
       resolve(handler(input));
     }).then((output) => {
-      try {
-        return JSON.stringify(output === undefined ? null : output);
-      } catch (e) {
-        const error = new Error(`the handler's result is not JSON-serializable: ${e.message}`);
+      const invalid = (why) => {
+        const error = new Error(`the handler's result is not JSON-serializable: ${why}`);
         error.code = "invalid_output";
-        throw error;
+        return error;
+      };
+      let text;
+      try {
+        text = JSON.stringify(output === undefined ? null : output);
+      } catch (e) {
+        throw invalid(e.message);
       }
+      // A function or a symbol has no JSON form at all.
+      if (typeof text !== "string") throw invalid(`it is a ${typeof output}`);
+      return text;
     });
 })();
