@@ -3,7 +3,7 @@
 mod commands;
 mod style;
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
 use wasmfn::Mode;
@@ -135,14 +135,44 @@ struct ServerArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 2 * 1024 * 1024)]
     body_limit: usize,
+    /// How long a client may take to send a request's headers, counted from when its
+    /// connection is ready for one; an idle keep-alive connection is closed after it too.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    header_timeout: Duration,
+    /// How long a request's body may take to arrive (408 after that).
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    body_timeout: Duration,
+    /// The most connections open at once (default: 1024, fewer under a low open-file limit).
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// On SIGTERM or Ctrl-C: how long requests in flight may take to finish (a second signal
+    /// stops at once).
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    shutdown_grace: Duration,
+    /// The largest artifact (.wasm, or a process function's file) a function may load.
+    #[arg(long, default_value = "128MiB", value_parser = parse_size)]
+    max_artifact_size: u64,
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    text.parse::<bytesize::ByteSize>().map(|size| size.as_u64())
 }
 
 impl ServerArgs {
     fn run(&self, mode: Mode) -> anyhow::Result<ExitCode> {
+        let mut server = wasmfn::server::ServerOptions::default()
+            .with_header_timeout(self.header_timeout)
+            .with_body_timeout(self.body_timeout)
+            .with_grace(self.shutdown_grace);
+        if let Some(connections) = self.max_connections {
+            server = server.with_max_connections(connections);
+        }
         commands::serve::run(commands::serve::ServeArgs {
             dir: &self.dir,
             addr: self.addr,
             body_limit: self.body_limit,
+            max_artifact_size: self.max_artifact_size,
+            server,
             mode,
         })
     }

@@ -40,6 +40,7 @@ pub mod process;
 pub mod registry;
 pub mod router;
 pub mod runtime;
+pub mod server;
 pub mod service;
 pub mod toolchain;
 pub mod triggers;

@@ -58,7 +58,7 @@ async fn artifacts_that_lead_out_of_the_folder_or_are_not_files_disable_only_the
     let cases = [
         ("leak", "build.output: \"plugin.wasm\" resolves to a file outside the function folder"),
         ("zero", "build.output: \"plugin.wasm\" resolves to a file outside the function folder"),
-        ("text", "plugin.wasm is not a wasm module"),
+        ("text", "plugin.wasm is not a loadable wasm module: it does not start with"),
         ("fifo", "plugin.wasm is not a regular file"),
         ("huge", "plugin.wasm is 2.0 MiB, over the 1.0 MiB limit"),
         ("absolute", "manifest.yaml:4:11: build.output: "),
@@ -73,6 +73,12 @@ async fn artifacts_that_lead_out_of_the_folder_or_are_not_files_disable_only_the
         assert!(!message.contains("root:x"), "{name}: {message}");
     }
     assert!(!list.to_string().contains("root:x"), "{list}");
+    // Anonymous clients see paths relative to the functions' folder, never the host's.
+    let root = std::fs::canonicalize(dir.path()).unwrap().display().to_string();
+    assert!(!list.to_string().contains(&root), "{list}");
+    assert_eq!(function_info(&list, "leak")["dir"], "leak");
+    let (_, _, message) = api.fail("huge", "{}").await;
+    assert!(message.contains("huge/plugin.wasm") && !message.contains(&root), "{message}");
     assert_eq!(api.post("echo", r#"{"alive":true}"#).await, (200, json!({ "alive": true })));
 }
 

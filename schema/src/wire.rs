@@ -173,6 +173,8 @@ pub mod codes {
     pub const ROUTE_NOT_FOUND: &str = "route_not_found";
     /// The route exists, but not for the request's method.
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// The request's body did not arrive in time.
+    pub const REQUEST_TIMEOUT: &str = "request_timeout";
 
     /// The codes only the host reports: faults it observed itself (a trap, a timeout, memory,
     /// a process that failed), or its refusal of a request before any function ran. A guest
@@ -197,6 +199,7 @@ pub mod codes {
             OUTPUT_TOO_LARGE,
             ROUTE_NOT_FOUND,
             METHOD_NOT_ALLOWED,
+            REQUEST_TIMEOUT,
         ]
         .contains(&code)
     }

@@ -1,13 +1,14 @@
 //! `wasmfn serve` (prod: prebuilt artifacts only, no builds, no watchers) and `wasmfn dev`
 //! (builds, watchers, hot reload), which share everything but the mode.
 
-use std::{net::SocketAddr, path::Path, process::ExitCode};
+use std::{net::SocketAddr, path::Path, process::ExitCode, time::Duration};
 
 use anstream::eprintln;
 use anyhow::Context;
 use wasmfn::{
     FunctionStatus, Functions, Mode,
     dev::{DevEvent, DevOptions},
+    server::ServerOptions,
 };
 
 use crate::style::{DIM, ERROR, OK, WARN, WORKING, status};
@@ -16,66 +17,127 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) dir: &'a Path,
     pub(crate) addr: SocketAddr,
     pub(crate) body_limit: usize,
+    pub(crate) max_artifact_size: u64,
+    pub(crate) server: ServerOptions,
     pub(crate) mode: Mode,
 }
 
 pub(crate) fn run(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
-        let mut builder = Functions::builder().with_dir(args.dir).with_body_limit(args.body_limit);
-        if args.mode == Mode::Dev {
-            let builder_options = DevOptions::default();
-            let runner = builder_options.builder.with_wasmfn_binary(super::wasmfn_binary()?);
-            builder = builder
-                .with_mode(Mode::Dev)
-                .with_dev_options(DevOptions { builder: runner, ..builder_options });
-        }
-        let functions = builder.build()?;
-        for info in functions.registry().list() {
-            // Dev mode is about to build it: not worth a warning.
-            let will_build = args.mode == Mode::Dev
-                && wasmfn::FunctionSpec::from_dir(&info.dir)
-                    .is_ok_and(|spec| wasmfn::dev::stale_reason(&spec).is_some());
-            match (&info.status, &info.last_error) {
-                (FunctionStatus::Ready, _) => eprintln!("{} {}", status(OK, "ready"), info.name),
-                (FunctionStatus::Disabled, _) if will_build => {
-                    eprintln!("{} {} (waits for its build)", status(WORKING, "pending"), info.name)
-                }
-                (FunctionStatus::Disabled, error) => eprintln!(
-                    "{} {}: {}",
-                    status(WARN, "disabled"),
-                    info.name,
-                    error.as_deref().unwrap_or("not loaded")
-                ),
+    let result = runtime.block_on(serve(args));
+    // What still runs is dropped with its task: calls past the grace period and builds, whose
+    // process groups their guards kill. A wasm call still computing is abandoned.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+async fn serve(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
+    // From the start: a signal while functions load or build still shuts down cleanly.
+    let signals = Signals::listen()?;
+    let mut builder = Functions::builder()
+        .with_dir(args.dir)
+        .with_body_limit(args.body_limit)
+        .with_max_artifact_size(args.max_artifact_size);
+    if args.mode == Mode::Dev {
+        let builder_options = DevOptions::default();
+        let runner = builder_options.builder.with_wasmfn_binary(super::wasmfn_binary()?);
+        builder = builder
+            .with_mode(Mode::Dev)
+            .with_dev_options(DevOptions { builder: runner, ..builder_options });
+    }
+    let functions = builder.build()?;
+    for info in functions.registry().list() {
+        // Dev mode is about to build it: not worth a warning.
+        let will_build = args.mode == Mode::Dev
+            && wasmfn::FunctionSpec::from_dir(&info.dir)
+                .is_ok_and(|spec| wasmfn::dev::stale_reason(&spec).is_some());
+        match (&info.status, &info.last_error) {
+            (FunctionStatus::Ready, _) => eprintln!("{} {}", status(OK, "ready"), info.name),
+            (FunctionStatus::Disabled, _) if will_build => {
+                eprintln!("{} {} (waits for its build)", status(WORKING, "pending"), info.name)
             }
+            (FunctionStatus::Disabled, error) => eprintln!(
+                "{} {}: {}",
+                status(WARN, "disabled"),
+                info.name,
+                error.as_deref().unwrap_or("not loaded")
+            ),
         }
-        if let Some(dev) = functions.dev() {
-            let mut events = dev.subscribe();
-            let registry = std::sync::Arc::clone(functions.registry());
-            tokio::spawn(async move {
-                while let Ok(event) = events.recv().await {
-                    let serving = |f: &str| registry.get(f).is_some_and(|e| e.current().is_some());
-                    print_event(&event, serving);
+    }
+    if let Some(dev) = functions.dev() {
+        let mut events = dev.subscribe();
+        let registry = std::sync::Arc::clone(functions.registry());
+        tokio::spawn(async move {
+            while let Ok(event) = events.recv().await {
+                let serving = |f: &str| registry.get(f).is_some_and(|e| e.current().is_some());
+                print_event(&event, serving);
+            }
+        });
+    }
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let mode = if args.mode == Mode::Dev { "dev" } else { "serve" };
+    eprintln!(
+        "{} {} on http://{} {DIM}({mode} mode){DIM:#}",
+        status(OK, "serving"),
+        args.dir.display(),
+        listener.local_addr()?,
+    );
+    let stop = signals.first();
+    let serving = wasmfn::server::serve(listener, functions.router(), &args.server, stop);
+    tokio::select! {
+        served = serving => served?,
+        () = signals.second() => eprintln!("{} a second signal: stopping now", status(WARN, "stopping")),
+    }
+    if let Some(dev) = functions.dev() {
+        dev.stop();
+    }
+    if let Some(scheduler) = functions.scheduler() {
+        scheduler.stop();
+    }
+    eprintln!("{} {}", status(OK, "stopped"), args.dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// SIGTERM (what process managers and `docker stop` send) and SIGINT (Ctrl-C), counted.
+struct Signals(tokio::sync::watch::Receiver<u32>);
+
+impl Signals {
+    fn listen() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let (count, counted) = tokio::sync::watch::channel(0);
+        tokio::spawn(async move {
+            loop {
+                let name = tokio::select! {
+                    _ = terminate.recv() => "SIGTERM",
+                    _ = interrupt.recv() => "SIGINT",
+                };
+                count.send_modify(|n| *n += 1);
+                if *count.borrow() == 1 {
+                    eprintln!(
+                        "{} on {name}: no new connections; requests in flight may finish",
+                        status(WORKING, "stopping")
+                    );
                 }
-            });
-        }
-        let listener = tokio::net::TcpListener::bind(args.addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.addr))?;
-        let mode = if args.mode == Mode::Dev { "dev" } else { "serve" };
-        eprintln!(
-            "{} {} on http://{} {DIM}({mode} mode){DIM:#}",
-            status(OK, "serving"),
-            args.dir.display(),
-            listener.local_addr()?,
-        );
-        axum::serve(listener, functions.router())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
-        Ok(ExitCode::SUCCESS)
-    })
+            }
+        });
+        Ok(Self(counted))
+    }
+
+    fn first(&self) -> impl Future<Output = ()> + use<> {
+        Self::nth(self.0.clone(), 1)
+    }
+
+    fn second(&self) -> impl Future<Output = ()> + use<> {
+        Self::nth(self.0.clone(), 2)
+    }
+
+    async fn nth(mut counted: tokio::sync::watch::Receiver<u32>, n: u32) {
+        let _ = counted.wait_for(|count| *count >= n).await;
+    }
 }
 
 fn print_event(event: &DevEvent, serving: impl Fn(&str) -> bool) {

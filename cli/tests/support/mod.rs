@@ -62,7 +62,7 @@ pub enum Stderr {
 
 /// A `wasmfn` server whose stderr lines are collected as they come.
 pub struct Server {
-    _process: KillOnDrop,
+    process: KillOnDrop,
     pub addr: String,
     log: std::sync::Arc<std::sync::Mutex<String>>,
     _unread: Option<Box<dyn Send>>,
@@ -74,12 +74,18 @@ impl Server {
     }
 
     pub fn start_with(args: &[&str], envs: &[(&str, &Path)], stderr: Stderr) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wasmfn"));
+        command.args(args).envs(envs.iter().copied());
+        Self::spawn(command, stderr)
+    }
+
+    /// Starts `command` (a `wasmfn serve` or `dev`, maybe behind a wrapper like `prlimit`) on a
+    /// free loopback port.
+    pub fn spawn(mut command: Command, stderr: Stderr) -> Self {
         use std::io::BufRead;
         let mut process = KillOnDrop(
-            Command::new(env!("CARGO_BIN_EXE_wasmfn"))
-                .args(args)
+            command
                 .args(["--addr", "127.0.0.1:0"])
-                .envs(envs.iter().copied())
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -109,11 +115,16 @@ impl Server {
             Stderr::Unread => Some(Box::new(lines)),
             Stderr::Closed => None,
         };
-        Self { _process: process, addr, log, _unread: unread }
+        Self { process, addr, log, _unread: unread }
     }
 
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
+    }
+
+    /// The server's process.
+    pub fn process(&mut self) -> &mut std::process::Child {
+        &mut self.process.0
     }
 
     /// Polls `probe` until it returns `Some`, panicking with the server's log after `patience`.

@@ -6,17 +6,16 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
-use nix::{
-    sys::signal::{Signal, killpg},
-    unistd::Pid,
-};
 use tokio::{
     io::{AsyncBufReadExt, AsyncRead, BufReader},
     process::Command,
 };
 use tracing::Instrument;
 
-use crate::{BuildReport, FunctionSpec, Mode, process::Entrypoint};
+use crate::{
+    BuildReport, FunctionSpec, Mode,
+    process::{Entrypoint, ProcessGroup},
+};
 
 /// Why a build did not produce the function's artifact.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +152,9 @@ impl BuildRunner {
                 command: build.command.as_str().to_owned(),
                 source,
             })?;
+        // Killed with everything it started when this future ends: at a timeout, or when
+        // dev mode stops (a shutdown) while the build runs.
+        let group = ProcessGroup::of(&child, None);
         let span = tracing::info_span!(target: "wasmfn::build", "build", function = %function);
         tracing::info!(target: "wasmfn::build", parent: &span, "{} {}", build.command.as_str(), build.args.join(" "));
         let stdout = forward_lines(span.clone(), child.stdout.take());
@@ -164,9 +166,7 @@ impl BuildRunner {
                 source,
             })?,
             Err(_) => {
-                if let Some(pid) = child.id() {
-                    let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGKILL);
-                }
+                group.kill();
                 // Reap it, so no zombie is left behind.
                 let _ = child.kill().await;
                 return Err(BuildCommandError::TimedOut { function, after: self.timeout });

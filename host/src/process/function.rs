@@ -48,6 +48,7 @@ enum Pin {
 
 impl ProcessFunction {
     pub(crate) fn load(spec: &FunctionSpec, options: &RuntimeOptions) -> Result<Self, LoadError> {
+        protect_host();
         let manifest = &spec.manifest;
         let function = manifest.name.to_string();
         let entrypoint = Entrypoint::for_mode(spec, options.mode)
@@ -135,6 +136,20 @@ impl ProcessFunction {
         command.args(&self.args).current_dir(&self.dir).env_clear().envs(self.env.iter().cloned());
         run::run(&self.function, command, input, self.limits).await
     }
+}
+
+/// A process function runs as the host's user, and a process of the same user may read the
+/// host's `/proc/<pid>/environ` (every secret in its environment) and memory, or attach a
+/// debugger to it, unless the host is not "dumpable". Made so once, before the first process
+/// function can run; it also turns off the host's core dumps. A process with CAP_SYS_PTRACE
+/// (a host running as root) is not stopped by it: run the host as an unprivileged user.
+fn protect_host() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Err(error) = nix::sys::prctl::set_dumpable(false) {
+            tracing::warn!("cannot hide the host's memory and environment from processes: {error}");
+        }
+    });
 }
 
 /// The arguments to run with, and the `RLIMIT_DATA` to set. Deno's V8 reserves more than

@@ -17,8 +17,10 @@
 //! See `docs/process-runtime.md`.
 
 mod entrypoint;
+mod escaped;
 mod function;
+mod group;
 mod run;
 
 pub use self::{entrypoint::Entrypoint, run::MAX_OUTPUT_BYTES};
-pub(crate) use function::ProcessFunction;
+pub(crate) use self::{function::ProcessFunction, group::ProcessGroup};

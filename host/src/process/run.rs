@@ -7,22 +7,20 @@ use std::{
     os::unix::process::ExitStatusExt,
     path::PathBuf,
     process::{ExitStatus, Stdio},
-    sync::atomic::{AtomicI32, Ordering},
     time::Duration,
 };
 
 use bytes::Bytes;
-use nix::{
-    sys::signal::{Signal, killpg},
-    unistd::Pid,
-};
+use nix::sys::signal::Signal;
 use serde::Deserialize;
 use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncWriteExt},
-    process::{Child, Command},
+    process::Command,
+    sync::watch,
 };
 use wasmfn_schema::wire::GuestError;
 
+use super::{escaped, group::ProcessGroup};
 use crate::InvokeError;
 
 /// The most a process may write to stdout in one call unless its manifest says otherwise
@@ -35,6 +33,8 @@ const MAX_LOG_LINE: usize = 8 * 1024;
 const MAX_LOGGED: usize = 1024 * 1024;
 /// The last stderr lines a failure reports.
 const TAIL_LINES: usize = 5;
+/// How long the pipes are still read once the process exited (see [`drained`]).
+const DRAIN: Duration = Duration::from_millis(100);
 
 /// What one call may use.
 #[derive(Clone, Copy, Debug)]
@@ -59,16 +59,19 @@ pub(super) async fn run(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
+    let marker = escaped::new_marker();
+    command.env(escaped::MARKER_VAR, &marker);
     let mut child = command.spawn().map_err(|e| InvokeError::Spawn {
         function: function.to_owned(),
         program: PathBuf::from(command.as_std().get_program()),
         message: e.to_string(),
     })?;
-    let group = ProcessGroup::of(&child);
+    let group = ProcessGroup::of(&child, Some(marker));
     if let Some(Err(error)) = limits.memory.map(|bytes| group.limit_memory(bytes)) {
         tracing::warn!("cannot limit the process's memory: {error}");
     }
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
+    let (exit_tx, exit_rx) = watch::channel(false);
     let work = async {
         let write = async move {
             // A process that exits without reading its input closes the pipe: not an error.
@@ -80,12 +83,13 @@ pub(super) async fn run(
             let status = child.wait().await;
             // What it started and left behind goes with it (and closes the pipes it holds).
             group.kill();
+            let _ = exit_tx.send(true);
             status
         };
         let ((), output, tail, status) = tokio::join!(
             write,
-            read_capped(stdout, limits.max_output, &group),
-            forward_stderr(function, stderr),
+            read_capped(stdout, limits.max_output, &group, drained(exit_rx.clone())),
+            forward_stderr(function, stderr, drained(exit_rx)),
             exited
         );
         (output, tail, status)
@@ -126,17 +130,54 @@ struct Failure {
     error: GuestError,
 }
 
+/// Completes [`DRAIN`] after the process exited. What it wrote before exiting is in the pipe
+/// by then; a descendant that escaped every kill and holds the pipe open is not waited for.
+async fn drained(mut exited: watch::Receiver<bool>) {
+    let _ = exited.wait_for(|exited| *exited).await;
+    tokio::time::sleep(DRAIN).await;
+}
+
+/// Reads `pipe` until its end, or until `stop` once nothing is left to read, handing each
+/// chunk to `take`; stops early when `take` says so.
+async fn read_until(
+    pipe: Option<impl AsyncRead + Unpin>,
+    stop: impl Future<Output = ()>,
+    mut take: impl FnMut(&[u8]) -> bool,
+) {
+    let Some(mut pipe) = pipe else { return };
+    let mut buffer = vec![0u8; 64 * 1024];
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            biased;
+            // A read error ends the output like EOF; the exit status says what happened.
+            read = pipe.read(&mut buffer) => match read {
+                Ok(read @ 1..) => if !take(&buffer[..read]) { return },
+                _ => return,
+            },
+            () = &mut stop => return,
+        }
+    }
+}
+
 /// Reads stdout up to `max` bytes; `None` (and the group killed) past that.
 async fn read_capped(
     pipe: Option<impl AsyncRead + Unpin>,
     max: usize,
     group: &ProcessGroup,
+    stop: impl Future<Output = ()>,
 ) -> Option<Vec<u8>> {
-    let Some(pipe) = pipe else { return Some(Vec::new()) };
     let mut output = Vec::new();
-    // A read error ends the output like EOF; the exit status says what happened.
-    let _ = pipe.take(max as u64 + 1).read_to_end(&mut output).await;
-    if output.len() > max {
+    let mut within = true;
+    read_until(pipe, stop, |chunk| {
+        within = output.len() + chunk.len() <= max;
+        if within {
+            output.extend_from_slice(chunk);
+        }
+        within
+    })
+    .await;
+    if !within {
         group.kill();
         return None;
     }
@@ -144,14 +185,17 @@ async fn read_capped(
 }
 
 /// Logs each stderr line; returns the last few for error messages.
-async fn forward_stderr(function: &str, pipe: Option<impl AsyncRead + Unpin>) -> Vec<String> {
+async fn forward_stderr(
+    function: &str,
+    pipe: Option<impl AsyncRead + Unpin>,
+    stop: impl Future<Output = ()>,
+) -> Vec<String> {
     let mut lines = StderrLines::new(function);
-    if let Some(mut pipe) = pipe {
-        let mut buffer = [0u8; 8192];
-        while let Ok(read @ 1..) = pipe.read(&mut buffer).await {
-            lines.push(&buffer[..read]);
-        }
-    }
+    read_until(pipe, stop, |chunk| {
+        lines.push(chunk);
+        true
+    })
+    .await;
     lines.finish()
 }
 
@@ -216,43 +260,6 @@ fn describe(status: ExitStatus) -> String {
             Err(_) => format!("killed by signal {signal}"),
         },
         (None, None) => status.to_string(),
-    }
-}
-
-/// The process group a call's process leads; killed (SIGKILL) once, at the latest when the
-/// call's future is dropped, which also covers a caller that gives up mid-call.
-struct ProcessGroup(AtomicI32);
-
-impl ProcessGroup {
-    fn of(child: &Child) -> Self {
-        Self(AtomicI32::new(child.id().map_or(0, |id| id as i32)))
-    }
-
-    fn kill(&self) {
-        let leader = self.0.swap(0, Ordering::Relaxed);
-        if leader > 0 {
-            // ESRCH: everyone has already gone.
-            let _ = killpg(Pid::from_raw(leader), Signal::SIGKILL);
-        }
-    }
-
-    /// Applied right after the spawn: the interpreter has only started, and a limit below
-    /// what it already uses only fails its next allocations.
-    fn limit_memory(&self, bytes: u64) -> std::io::Result<()> {
-        use rustix::process::{Pid, Resource, Rlimit, prlimit};
-        let Some(pid) = Pid::from_raw(self.0.load(Ordering::Relaxed)) else { return Ok(()) };
-        let limit = Rlimit { current: Some(bytes), maximum: Some(bytes) };
-        match prlimit(Some(pid), Resource::Data, limit) {
-            // Already gone: it had nothing left to allocate.
-            Ok(_) | Err(rustix::io::Errno::SRCH) => Ok(()),
-            Err(error) => Err(error.into()),
-        }
-    }
-}
-
-impl Drop for ProcessGroup {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 

@@ -29,6 +29,15 @@ impl ApiError {
     }
 
     pub(super) fn from_body_rejection(function: &str, rejection: BytesRejection) -> Self {
+        let timed_out = std::iter::successors(
+            Some(&rejection as &(dyn std::error::Error + 'static)),
+            |error| error.source(),
+        )
+        .find_map(|error| error.downcast_ref::<crate::server::BodyTimeout>());
+        if let Some(timeout) = timed_out {
+            let message = format!("request to {function}: {timeout}");
+            return Self::new(StatusCode::REQUEST_TIMEOUT, codes::REQUEST_TIMEOUT, message);
+        }
         let status = rejection.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
             codes::PAYLOAD_TOO_LARGE
@@ -41,8 +50,30 @@ impl ApiError {
 
 impl From<InvokeError> for ApiError {
     fn from(error: InvokeError) -> Self {
-        Self::new(error.status(), error.code(), error.to_string())
+        Self::new(error.status(), error.code(), error.public_message())
     }
+}
+
+impl ApiError {
+    /// The same error with every path under one of `folders` made relative to it.
+    pub(super) fn relative_to<'a>(
+        mut self,
+        folders: impl IntoIterator<Item = &'a std::path::Path>,
+    ) -> Self {
+        self.body.error.message = relative(&self.body.error.message, folders);
+        self
+    }
+}
+
+/// `text` with `<folder>/` removed wherever it appears, for each of `folders`: what a client
+/// sees of the host's paths is relative to the functions' folders.
+pub(super) fn relative<'a>(
+    text: &str,
+    folders: impl IntoIterator<Item = &'a std::path::Path>,
+) -> String {
+    folders
+        .into_iter()
+        .fold(text.to_owned(), |text, folder| text.replace(&format!("{}/", folder.display()), ""))
 }
 
 impl IntoResponse for ApiError {

@@ -14,7 +14,10 @@
 mod error;
 mod layer;
 
-use std::sync::Arc;
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use axum::{
     Json, Router,
@@ -27,13 +30,14 @@ use bytes::Bytes;
 use tower::ServiceExt;
 use wasmfn_schema::wire::codes;
 
-use self::error::PathParam;
+use self::error::{PathParam, relative};
 pub use self::{
     error::ApiError,
     layer::{FunctionsLayer, WithFunctions},
 };
 use crate::{
-    FunctionRegistry, FunctionService, Invocation, InvokeError, Trigger, registry::FunctionStatus,
+    FunctionRegistry, FunctionService, Invocation, InvokeError, Trigger,
+    registry::{FunctionInfo, FunctionStatus},
     triggers::WebhookVerifier,
 };
 
@@ -94,7 +98,7 @@ async fn call(
     let input =
         if body.iter().all(u8::is_ascii_whitespace) { Bytes::from_static(b"null") } else { body };
     let invocation = Invocation::new(name, input).with_trigger(Trigger::Http);
-    let output = state.service.oneshot(invocation).await?;
+    let output = state.service.clone().oneshot(invocation).await.map_err(|e| state.public(e))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], output).into_response())
 }
 
@@ -110,12 +114,15 @@ async fn webhook(
     })?;
     let invocation =
         state.webhooks.invocation(&state.registry, &path, method.as_str(), &headers, &body)?;
-    let output = state.service.oneshot(invocation).await?;
+    let output = state.service.clone().oneshot(invocation).await.map_err(|e| state.public(e))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], output).into_response())
 }
 
 async fn list(State(state): State<ApiState>) -> impl IntoResponse {
-    Json(serde_json::json!({ "functions": state.registry.list() }))
+    let folders = state.folders();
+    let functions: Vec<FunctionInfo> =
+        state.registry.list().into_iter().map(|info| public_info(info, &folders)).collect();
+    Json(serde_json::json!({ "functions": functions }))
 }
 
 async fn show(
@@ -123,7 +130,40 @@ async fn show(
     PathParam(name): PathParam,
 ) -> Result<Response, ApiError> {
     let entry = state.registry.get(&name).ok_or(InvokeError::NotFound { function: name })?;
-    Ok(Json(entry.info()).into_response())
+    Ok(Json(public_info(entry.info(), &state.folders())).into_response())
+}
+
+impl ApiState {
+    /// The folders holding the functions: what clients see of paths is relative to them.
+    fn folders(&self) -> Vec<PathBuf> {
+        let mut folders: Vec<PathBuf> = self
+            .registry
+            .entries()
+            .iter()
+            .filter_map(|entry| entry.dir().parent().map(Path::to_path_buf))
+            .collect();
+        folders.sort();
+        folders.dedup();
+        folders
+    }
+
+    /// A call's error as a client sees it.
+    fn public(&self, error: InvokeError) -> ApiError {
+        let folders = self.folders();
+        ApiError::from(error).relative_to(folders.iter().map(PathBuf::as_path))
+    }
+}
+
+/// A function's summary as a client sees it: its folder and the paths in its errors relative
+/// to the functions' folders.
+fn public_info(mut info: FunctionInfo, folders: &[PathBuf]) -> FunctionInfo {
+    let folders = || folders.iter().map(PathBuf::as_path);
+    info.dir = PathBuf::from(relative(&info.dir.display().to_string(), folders()));
+    info.last_error = info.last_error.map(|error| relative(&error, folders()));
+    if let Some(build) = &mut info.build {
+        build.error = build.error.take().map(|error| relative(&error, folders()));
+    }
+    info
 }
 
 async fn health(State(state): State<ApiState>) -> impl IntoResponse {

@@ -41,7 +41,7 @@ pub enum LoadError {
     },
     /// The artifact is not a WebAssembly module (it lacks the `\0asm` header).
     #[error(
-        "function {function}: {} is not a wasm module (it does not start with the wasm header)",
+        "function {function}: {} is not a loadable wasm module: it does not start with the wasm header",
         path.display()
     )]
     NotWasm {
@@ -320,6 +320,22 @@ impl InvokeError {
     /// timeout or running out of memory, its memory may be in any state.
     pub(crate) fn poisons_instance(&self) -> bool {
         matches!(self, Self::Trap { .. } | Self::Timeout { .. } | Self::MemoryLimit { .. })
+    }
+
+    /// The error as any HTTP caller may read it: a process's stderr stays in the host's log
+    /// (it may hold anything the process printed) and a program is named by its file name.
+    /// Paths inside function folders are made relative by the router, which knows them.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::ProcessFailed { function, status, .. } => {
+                format!("function {function} failed: {status} (its stderr is in the host's log)")
+            }
+            Self::Spawn { function, program, message } => {
+                let program = program.file_name().unwrap_or_default().to_string_lossy();
+                format!("function {function}: cannot start {program}: {message}")
+            }
+            other => other.to_string(),
+        }
     }
 
     /// The function the error is about.
