@@ -3,11 +3,49 @@
 
 use wasmfn_schema::wire::LogRecord;
 
+/// Longer messages are cut: one record stays readable.
+pub(crate) const MAX_MESSAGE: usize = 8 * 1024;
+/// What one call may log; the rest is dropped (a guest logging in a loop cannot flood the
+/// host's log, whatever it runs: wasm or a process).
+pub(crate) const MAX_PER_CALL: usize = 1024 * 1024;
+
+/// What a call has logged so far.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Budget {
+    used: usize,
+}
+
+impl Budget {
+    /// Whether a record of `len` bytes may still be logged; says once when the budget is spent.
+    pub(crate) fn admit(&mut self, len: usize) -> bool {
+        if self.used >= MAX_PER_CALL {
+            return false;
+        }
+        self.used += len + 1;
+        if self.used >= MAX_PER_CALL {
+            tracing::warn!("the call logged more than 1 MiB: the rest of its logs are dropped");
+        }
+        true
+    }
+}
+
+/// `message` cut to [`MAX_MESSAGE`] bytes (on a character boundary).
+pub(crate) fn cut(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE {
+        let mut end = MAX_MESSAGE;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+    }
+    message
+}
+
 /// Emits `record` at its level (`info` for an unknown one), with its fields if it has any.
 pub(crate) fn emit(function: &str, record: LogRecord) {
     // Recorded only when the guest gave some (an absent `Option` field is left out).
     let fields = (!record.fields.is_empty()).then_some(serde_json::Value::Object(record.fields));
-    let message = record.message;
+    let message = cut(record.message);
     macro_rules! emit {
         ($level:expr) => {
             tracing::event!(target: "wasmfn::guest", $level, function = %function, fields = fields.as_ref().map(tracing::field::display), "{message}")

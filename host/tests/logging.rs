@@ -43,6 +43,10 @@ async fn guest_logs_carry_the_function_and_fields() {
     let call = |input| functions.service().oneshot(Invocation::json("logger", &input));
     call(json!({ "op": "log", "message": "hello from the guest" })).await.unwrap();
     call(json!({ "op": "fail", "code": "nope", "message": "refused" })).await.unwrap_err();
+    // 5 MiB of logs from one call: 1 MiB of it is logged, then one warning.
+    let line = format!("flood {}", "x".repeat(1018));
+    call(json!({ "op": "log", "message": line, "times": 5 * 1024 })).await.unwrap();
+    call(json!({ "op": "log", "message": "the next call logs again" })).await.unwrap();
 
     let hello = support::example("hello-rust");
     functions.registry().load(hello).unwrap();
@@ -82,6 +86,10 @@ async fn guest_logs_carry_the_function_and_fields() {
         structured.contains("WARN") && structured.contains(r#"{"user":"ada"}"#),
         "{structured}"
     );
+    let flood = logs.lines().filter(|l| l.contains("flood xxx")).count();
+    assert!((1000..=1024).contains(&flood), "{flood} of 5120 lines logged");
+    assert_eq!(logs.matches("the call logged more than 1 MiB").count(), 1);
+    line("the next call logs again");
     let ada = line("greeting Ada");
     assert!(ada.contains("function=hello-rust"), "{ada}");
 }

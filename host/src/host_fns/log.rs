@@ -16,7 +16,14 @@ fn log(
     state: UserData<HostState>,
 ) -> Result<(), extism::Error> {
     let Json(record): Json<LogRecord> = plugin.memory_get_val(&inputs[0])?;
-    let function = state.get()?.lock().unwrap_or_else(|e| e.into_inner()).function.clone();
+    let function = {
+        let state = state.get()?;
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        if !state.logged.admit(record.message.len()) {
+            return Ok(());
+        }
+        state.function.clone()
+    };
     crate::guest_log::emit(&function, record);
     Ok(())
 }

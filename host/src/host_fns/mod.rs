@@ -22,11 +22,13 @@ pub(crate) struct HostState {
     pub(crate) call: Option<CallApi>,
     /// A JS function's bundle, for the engine to run.
     pub(crate) script: Option<Arc<str>>,
+    /// What the running call has logged: reset for each call.
+    pub(crate) logged: crate::guest_log::Budget,
 }
 
 impl HostState {
     pub(crate) fn new(function: Arc<str>, script: Option<Arc<str>>) -> UserData<Self> {
-        UserData::new(Self { function, call: None, script })
+        UserData::new(Self { function, call: None, script, logged: Default::default() })
     }
 }
 

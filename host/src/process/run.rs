@@ -21,16 +21,11 @@ use tokio::{
 use wasmfn_schema::wire::GuestError;
 
 use super::{escaped, group::ProcessGroup};
-use crate::InvokeError;
+use crate::{InvokeError, guest_log};
 
 /// The most a process may write to stdout in one call unless its manifest says otherwise
 /// (`process.max_output`), as for responses of the app's API.
 pub const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
-/// Longer stderr lines are cut: one log record stays readable.
-const MAX_LOG_LINE: usize = 8 * 1024;
-/// What one call may log through stderr; the rest is read (so the process never blocks on a
-/// full pipe) but dropped.
-const MAX_LOGGED: usize = 1024 * 1024;
 /// The last stderr lines a failure reports.
 const TAIL_LINES: usize = 5;
 /// How long the pipes are still read once the process exited (see [`drained`]).
@@ -199,17 +194,20 @@ async fn forward_stderr(
     lines.finish()
 }
 
-/// Splits stderr into lines, cut at [`MAX_LOG_LINE`], logged up to [`MAX_LOGGED`] bytes.
+/// Splits stderr into lines, cut at [`guest_log::MAX_MESSAGE`], logged within the call's
+/// [`guest_log::Budget`]; past it the rest is still read (so the process never blocks on a
+/// full pipe) but dropped.
 struct StderrLines<'a> {
     function: &'a str,
     partial: Vec<u8>,
-    logged: usize,
+    budget: guest_log::Budget,
     tail: VecDeque<String>,
 }
 
 impl<'a> StderrLines<'a> {
     fn new(function: &'a str) -> Self {
-        Self { function, partial: Vec::new(), logged: 0, tail: VecDeque::new() }
+        let budget = guest_log::Budget::default();
+        Self { function, partial: Vec::new(), budget, tail: VecDeque::new() }
     }
 
     fn push(&mut self, mut bytes: &[u8]) {
@@ -222,21 +220,15 @@ impl<'a> StderrLines<'a> {
     }
 
     fn extend(&mut self, bytes: &[u8]) {
-        let room = MAX_LOG_LINE.saturating_sub(self.partial.len());
+        let room = guest_log::MAX_MESSAGE.saturating_sub(self.partial.len());
         self.partial.extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
     fn end_line(&mut self) {
         let line = String::from_utf8_lossy(&self.partial).trim_end_matches('\r').to_owned();
         self.partial.clear();
-        if self.logged < MAX_LOGGED {
-            self.logged += line.len() + 1;
-            crate::guest_log::emit_line(self.function, &line);
-            if self.logged >= MAX_LOGGED {
-                tracing::warn!(
-                    "the process wrote more than 1 MiB to stderr: the rest is not logged"
-                );
-            }
+        if self.budget.admit(line.len()) {
+            guest_log::emit_line(self.function, &line);
         }
         if self.tail.len() == TAIL_LINES {
             self.tail.pop_front();
@@ -272,11 +264,11 @@ mod tests {
         let mut lines = StderrLines::new("test");
         lines.push(b"first\r\nsec");
         lines.push(b"ond\n");
-        lines.push(&vec![b'x'; MAX_LOG_LINE * 2]);
+        lines.push(&vec![b'x'; guest_log::MAX_MESSAGE * 2]);
         lines.push(b"\nno newline at the end");
         let tail = lines.finish();
         assert_eq!(tail[..2], ["first", "second"]);
-        assert_eq!(tail[2].len(), MAX_LOG_LINE);
+        assert_eq!(tail[2].len(), guest_log::MAX_MESSAGE);
         assert_eq!(tail[3], "no newline at the end");
     }
 

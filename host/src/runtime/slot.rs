@@ -64,6 +64,8 @@ impl Slot {
 
 fn set_call(state: &UserData<HostState>, api: Option<CallApi>) {
     if let Ok(state) = state.get() {
-        state.lock().unwrap_or_else(|e| e.into_inner()).call = api;
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        state.call = api;
+        state.logged = Default::default();
     }
 }

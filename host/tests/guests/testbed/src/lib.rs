@@ -28,6 +28,9 @@ enum Op {
     },
     Log {
         message: String,
+        /// How many times (default once).
+        #[serde(default = "once")]
+        times: u32,
     },
     Config {
         key: String,
@@ -55,6 +58,10 @@ struct ApiCall {
     body: Option<Value>,
 }
 
+fn once() -> u32 {
+    1
+}
+
 fn spin(iterations: u64) -> u64 {
     let mut x = 0u64;
     for i in 0..iterations {
@@ -79,8 +86,10 @@ fn handle(op: Op) -> Result<Value, Error> {
             }
             json!({ "allocated_mib": black_box(chunks).len() })
         }
-        Op::Log { message } => {
-            info!("{message}");
+        Op::Log { message, times } => {
+            for _ in 0..times {
+                info!("{message}");
+            }
             json!({ "logged": true })
         }
         Op::Config { key } => json!({ "value": config::get(&key) }),
