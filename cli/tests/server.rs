@@ -194,6 +194,9 @@ fn past_the_connection_limit_new_connections_wait_instead_of_failing() {
     // Queued until one of the four times out, then served.
     assert_eq!(http(&server.addr, "POST", "/api/functions/hello", "{}").0, 200);
     assert!(held.iter_mut().any(|s| closed_by_server(s, Duration::from_secs(30))));
+    // Any other path: a JSON 404 too.
+    let (status, body) = http(&server.addr, "GET", "/favicon.ico", "");
+    assert_eq!((status, &body["error"]["code"]), (404, &serde_json::json!("route_not_found")));
 }
 
 /// A process function runs as the host's user, who may read `/proc/<host>/environ`: every

@@ -115,6 +115,14 @@ impl Functions {
         )
     }
 
+    /// The HTTP API as an app of its own: [`router`](Self::router) plus a JSON 404 for any
+    /// other path. What `wasmfn serve` runs; to add the functions to your app, merge
+    /// `router()` (which leaves unknown paths to your app's fallback) or use the
+    /// [`layer`](Self::layer).
+    pub fn app(&self) -> Router {
+        self.router().fallback(crate::router::not_found)
+    }
+
     /// Where the app reports row changes, to run the functions hooking them:
     /// `functions.database().emit(DbEvent::insert("users", row))`.
     pub fn database(&self) -> &DatabaseEvents {

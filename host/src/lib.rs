@@ -30,6 +30,9 @@
 pub mod dev;
 pub mod discovery;
 mod functions;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod guest_log;
 pub mod host_api;
 mod host_fns;

@@ -85,7 +85,7 @@ async fn serve(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
         listener.local_addr()?,
     );
     let stop = signals.first();
-    let serving = wasmfn::server::serve(listener, functions.router(), &args.server, stop);
+    let serving = wasmfn::server::serve(listener, functions.app(), &args.server, stop);
     tokio::select! {
         served = serving => served?,
         () = signals.second() => eprintln!("{} a second signal: stopping now", status(WARN, "stopping")),

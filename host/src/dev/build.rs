@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use crate::{
     BuildReport, FunctionSpec, Mode,
-    process::{Entrypoint, ProcessGroup},
+    process::{Entrypoint, group::ProcessGroup},
 };
 
 /// Why a build did not produce the function's artifact.

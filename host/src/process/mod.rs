@@ -19,8 +19,8 @@
 mod entrypoint;
 mod escaped;
 mod function;
-mod group;
+pub(crate) mod group;
 mod run;
 
 pub use self::{entrypoint::Entrypoint, run::MAX_OUTPUT_BYTES};
-pub(crate) use self::{function::ProcessFunction, group::ProcessGroup};
+pub(crate) use self::function::ProcessFunction;

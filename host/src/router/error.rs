@@ -1,5 +1,7 @@
 //! Errors as HTTP responses: a status and `{ "error": { "code", "message" } }`.
 
+use std::time::Duration;
+
 use axum::{
     Json,
     extract::{FromRequestParts, Path, rejection::BytesRejection},
@@ -9,6 +11,13 @@ use axum::{
 use wasmfn_schema::wire::{ErrorBody, codes};
 
 use crate::InvokeError;
+
+/// What a request body that missed its deadline fails with (see
+/// [`ServerOptions::with_body_timeout`](crate::server::ServerOptions::with_body_timeout)); the
+/// router answers it with 408 `request_timeout`.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive within {}", humantime::format_duration(*.0))]
+pub struct BodyTimeout(pub Duration);
 
 /// An error answered over HTTP.
 #[derive(Debug)]
@@ -33,7 +42,7 @@ impl ApiError {
             Some(&rejection as &(dyn std::error::Error + 'static)),
             |error| error.source(),
         )
-        .find_map(|error| error.downcast_ref::<crate::server::BodyTimeout>());
+        .find_map(|error| error.downcast_ref::<BodyTimeout>());
         if let Some(timeout) = timed_out {
             let message = format!("request to {function}: {timeout}");
             return Self::new(StatusCode::REQUEST_TIMEOUT, codes::REQUEST_TIMEOUT, message);

@@ -32,7 +32,7 @@ use wasmfn_schema::wire::codes;
 
 use self::error::{PathParam, relative};
 pub use self::{
-    error::ApiError,
+    error::{ApiError, BodyTimeout},
     layer::{FunctionsLayer, WithFunctions},
 };
 use crate::{
@@ -78,7 +78,10 @@ pub fn router(
         .with_state(state)
 }
 
-async fn not_found(uri: Uri) -> ApiError {
+/// A JSON 404 naming the path: under the API's prefixes, and (in [`Functions::app`]) anywhere.
+///
+/// [`Functions::app`]: crate::Functions::app
+pub(crate) async fn not_found(uri: Uri) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, codes::ROUTE_NOT_FOUND, format!("no route {}", uri.path()))
 }
 

@@ -10,10 +10,7 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use tokio::time::{Instant, Sleep};
 
-/// The error a body that missed its deadline fails with; the router answers it with 408.
-#[derive(Debug, thiserror::Error)]
-#[error("the request body did not arrive within {}", humantime::format_duration(*.0))]
-pub struct BodyTimeout(pub(crate) Duration);
+use crate::router::BodyTimeout;
 
 /// `inner`, failing with [`BodyTimeout`] once `timeout` has passed since the request's headers
 /// arrived. A deadline for the whole body, not per chunk: a client trickling a byte at a time

@@ -40,7 +40,6 @@ use hyper_util::{
 use tokio::{net::TcpListener, sync::Semaphore};
 use tower::ServiceExt;
 
-pub use self::body::BodyTimeout;
 use self::body::DeadlineBody;
 
 /// How [`serve`] bounds its clients. Build it with the `with_*` methods.

@@ -155,7 +155,7 @@ impl WebhookVerifier {
     /// Checks the signature header against `body` at time `now`. Nothing here can panic on a
     /// client's input: times are checked arithmetic, and the body is hashed once however many
     /// signatures the header lists.
-    fn verify(
+    pub(crate) fn verify(
         &self,
         headers: &HeaderMap,
         body: &[u8],

@@ -1,0 +1,24 @@
+//! Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`): the parts of the host that
+//! read what anonymous clients send, callable without a server or a guest around them. Not
+//! part of the API: names and signatures change with the code they reach.
+
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, HeaderValue};
+
+/// The check every call's input passes before a guest runs (UTF-8, JSON, nesting depth).
+pub fn check_input(bytes: &[u8]) -> Result<(), String> {
+    crate::json::check(bytes, Some(crate::json::MAX_DEPTH))
+}
+
+/// A webhook signature check: `header` as the `X-Wasmfn-Signature` value, at `now` (unix
+/// seconds).
+pub fn verify_webhook(header: &[u8], body: &[u8], secret: &[u8], now: u64) -> Result<(), String> {
+    let verifier =
+        crate::triggers::WebhookVerifier::new(crate::triggers::SecretSource::from_fn(|_| None));
+    let mut headers = HeaderMap::new();
+    let value = HeaderValue::from_bytes(header).map_err(|e| e.to_string())?;
+    headers.insert(crate::triggers::webhook::SIGNATURE_HEADER, value);
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(now.min(u32::MAX.into()));
+    verifier.verify(&headers, body, secret, now).map_err(str::to_owned)
+}
