@@ -8,7 +8,8 @@ use wasmfn::js::{StackMapper, embed, split};
 fuzz_target!(|input: (&[u8], &str, &str)| {
     let (module, map, message) = input;
     let _ = split(module);
-    let parts = split(&embed(b"\0asm\x01\0\0\0", message, Some(map))).unwrap();
+    let plugin = embed(b"\0asm\x01\0\0\0", message, Some(map));
+    let parts = split(&plugin).unwrap();
     assert_eq!((parts.script, parts.source_map), (message, Some(map)));
     if let Some(mapper) = StackMapper::new(map) {
         let rewritten = mapper.rewrite(message);
