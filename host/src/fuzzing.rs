@@ -19,6 +19,7 @@ pub fn verify_webhook(header: &[u8], body: &[u8], secret: &[u8], now: u64) -> Re
     let mut headers = HeaderMap::new();
     let value = HeaderValue::from_bytes(header).map_err(|e| e.to_string())?;
     headers.insert(crate::triggers::webhook::SIGNATURE_HEADER, value);
-    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(now.min(u32::MAX.into()));
+    let now = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(now));
+    let now = now.unwrap_or(SystemTime::UNIX_EPOCH);
     verifier.verify(&headers, body, secret, now).map_err(str::to_owned)
 }
