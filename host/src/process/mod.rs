@@ -22,5 +22,5 @@ mod function;
 pub(crate) mod group;
 mod run;
 
-pub use self::{entrypoint::Entrypoint, run::MAX_OUTPUT_BYTES};
 pub(crate) use self::function::ProcessFunction;
+pub use self::{entrypoint::Entrypoint, run::MAX_OUTPUT_BYTES};
