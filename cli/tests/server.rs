@@ -11,6 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use nix::{sys::signal::Signal, unistd::Pid};
 use support::{Server, Stderr, http};
 
 /// A folder with one node process function per `(name, script)`.
@@ -43,9 +44,9 @@ fn running(pid: i32) -> bool {
         .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.starts_with(" Z")))
 }
 
-fn signal(server: &mut Server, signal: &str) {
-    let pid = server.process().id().to_string();
-    assert!(Command::new("kill").args(["-s", signal, &pid]).status().unwrap().success());
+fn signal(server: &mut Server, signal: Signal) {
+    let pid = Pid::from_raw(server.process().id() as i32);
+    nix::sys::signal::kill(pid, signal).unwrap();
 }
 
 /// Waits for the server to exit; its exit code.
@@ -77,7 +78,7 @@ fn sigterm_lets_calls_in_flight_finish_then_exits_zero() {
     let started = dir.path().join("slow/started");
     wait_until("call in flight", Duration::from_secs(30), || pid_in(&started).is_some());
 
-    signal(&mut server, "TERM");
+    signal(&mut server, Signal::SIGTERM);
     assert_eq!(call.join().unwrap(), (200, serde_json::json!({ "finished": true })));
     assert_eq!(exit_code(&mut server, Duration::from_secs(30)), Some(0), "{}", server.log());
     let log = server.log();
@@ -96,7 +97,7 @@ fn past_the_grace_period_running_processes_are_killed_and_the_server_exits_zero(
     wait_until("call in flight", Duration::from_secs(30), || pid_in(&started).is_some());
     let pid = pid_in(&started).unwrap();
 
-    signal(&mut server, "INT");
+    signal(&mut server, Signal::SIGINT);
     assert_eq!(exit_code(&mut server, Duration::from_secs(30)), Some(0), "{}", server.log());
     wait_until("the process killed", Duration::from_secs(5), || !running(pid));
 }
@@ -114,7 +115,7 @@ fn sigterm_in_dev_mode_stops_a_running_build_with_everything_it_started() {
     wait_until("the build running", Duration::from_secs(30), || pid_in(&sleeper).is_some());
     let pid = pid_in(&sleeper).unwrap();
 
-    signal(&mut server, "TERM");
+    signal(&mut server, Signal::SIGTERM);
     assert_eq!(exit_code(&mut server, Duration::from_secs(30)), Some(0), "{}", server.log());
     wait_until("the build's child killed", Duration::from_secs(5), || !running(pid));
 }
