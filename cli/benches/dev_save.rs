@@ -2,15 +2,18 @@
 //! function (esbuild + append to the engine) next to a Rust one (cargo): `cargo bench -p
 //! wasmfn-cli --bench dev_save` (numbers in docs/benchmarks.md).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use wasmfn_test_support as support;
 
 use std::{
     path::Path,
     time::{Duration, Instant},
 };
 
-use support::{Server, http, repo_root};
+use support::request as http;
+use support::{Server, repo_root};
+
+/// The binary under test.
+const WASMFN: &str = env!("CARGO_BIN_EXE_wasmfn");
 
 fn main() {
     // Inside the checkout, so the JS function's npm packages resolve from its node_modules.
@@ -35,6 +38,7 @@ fn main() {
 
     let target = repo_root().join("target/guests");
     let server = Server::start(
+        WASMFN,
         &["dev", functions.path().to_str().unwrap()],
         &[("CARGO_TARGET_DIR", &target)],
     );

@@ -1,8 +1,16 @@
 //! The `wasmfn` binary, run as users run it.
 
-mod support;
+use wasmfn_test_support as support;
 
-use support::{Server, Stderr, http, repo_root, stdout, wasmfn};
+use support::{Server, Stderr, repo_root};
+use support::{cli::stdout, request as http};
+
+/// The binary under test.
+const WASMFN: &str = env!("CARGO_BIN_EXE_wasmfn");
+
+fn wasmfn(args: &[&str]) -> std::process::Output {
+    support::cli::run(WASMFN, args)
+}
 
 #[test]
 fn builds_and_invokes_hello_rust() {
@@ -149,7 +157,7 @@ fn serve_keeps_answering_when_nobody_reads_its_logs() {
     let functions = hello_rust_alone();
     for stderr in [Stderr::Unread, Stderr::Closed] {
         let server =
-            Server::start_with(&["serve", functions.path().to_str().unwrap()], &[], stderr);
+            Server::start_with(WASMFN, &["serve", functions.path().to_str().unwrap()], &[], stderr);
         // Each call logs a line: far more than a pipe holds.
         for _ in 0..3000 {
             let (status, _) =
@@ -162,7 +170,7 @@ fn serve_keeps_answering_when_nobody_reads_its_logs() {
 #[test]
 fn serve_answers_over_http_and_invoke_calls_it() {
     let functions = hello_rust_alone();
-    let server = Server::start(&["serve", functions.path().to_str().unwrap()], &[]);
+    let server = Server::start(WASMFN, &["serve", functions.path().to_str().unwrap()], &[]);
     let (status, body) =
         http(&server.addr, "POST", "/api/functions/hello-rust", r#"{"name":"Ada"}"#);
     assert_eq!((status, body["message"].as_str()), (200, Some("Hello, Ada!")));

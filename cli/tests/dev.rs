@@ -1,11 +1,15 @@
 //! `wasmfn dev` end to end: a real server process, a real Rust guest rebuilt by cargo, real
 //! source edits.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::{path::Path, time::Duration};
 
-use support::{Server, http, repo_root};
+use support::request as http;
+use support::{Server, repo_root};
+
+/// The binary under test.
+const WASMFN: &str = env!("CARGO_BIN_EXE_wasmfn");
 
 /// Writes hello-rust's source into `function` with its greeting format replaced.
 fn set_greeting(function: &Path, format: &str) {
@@ -36,6 +40,7 @@ fn dev_rebuilds_and_reloads_on_a_source_change_and_survives_a_broken_edit() {
     // The target dir all tests build guests in (std is rebuilt for wasm: minutes when cold).
     let target = repo_root().join("target/guests");
     let server = Server::start(
+        WASMFN,
         &["dev", functions.path().to_str().unwrap()],
         &[("CARGO_TARGET_DIR", &target)],
     );
@@ -87,7 +92,7 @@ fn dev_rebundles_a_js_function_on_save_and_keeps_the_old_one_through_a_syntax_er
         (status == 200).then(|| body["title"].as_str().unwrap().to_owned())
     };
 
-    let server = Server::start(&["dev", functions.path().to_str().unwrap()], &[]);
+    let server = Server::start(WASMFN, &["dev", functions.path().to_str().unwrap()], &[]);
     // The first build may have to compile the engine (minutes when cold).
     let first = server.wait_for("first build", Duration::from_secs(20 * 60), || plan(&server));
     assert_eq!(first, "dentist");

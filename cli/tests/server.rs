@@ -1,7 +1,7 @@
 //! `wasmfn serve` and `wasmfn dev` as operators and hostile clients meet them: real server
 //! processes, real signals, real sockets that never finish their requests.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::{
     io::{Read, Write},
@@ -12,7 +12,11 @@ use std::{
 };
 
 use nix::{sys::signal::Signal, unistd::Pid};
-use support::{Server, Stderr, http};
+use support::request as http;
+use support::{Server, Stderr};
+
+/// The binary under test.
+const WASMFN: &str = env!("CARGO_BIN_EXE_wasmfn");
 
 /// A folder with one node process function per `(name, script)`.
 fn process_functions(functions: &[(&str, &str)]) -> tempfile::TempDir {
@@ -72,7 +76,7 @@ fn wait_until(what: &str, patience: Duration, done: impl Fn() -> bool) {
 #[test]
 fn sigterm_lets_calls_in_flight_finish_then_exits_zero() {
     let dir = process_functions(&[("slow", &slow_script(1500))]);
-    let mut server = Server::start(&["serve", dir.path().to_str().unwrap()], &[]);
+    let mut server = Server::start(WASMFN, &["serve", dir.path().to_str().unwrap()], &[]);
     let addr = server.addr.clone();
     let call = std::thread::spawn(move || http(&addr, "POST", "/api/functions/slow", "{}"));
     let started = dir.path().join("slow/started");
@@ -90,7 +94,7 @@ fn sigterm_lets_calls_in_flight_finish_then_exits_zero() {
 fn past_the_grace_period_running_processes_are_killed_and_the_server_exits_zero() {
     let dir = process_functions(&[("stuck", &slow_script(600_000))]);
     let args = ["serve", dir.path().to_str().unwrap(), "--shutdown-grace", "500ms"];
-    let mut server = Server::start(&args, &[]);
+    let mut server = Server::start(WASMFN, &args, &[]);
     let addr = server.addr.clone();
     let _call = std::thread::spawn(move || http(&addr, "POST", "/api/functions/stuck", "{}"));
     let started = dir.path().join("stuck/started");
@@ -110,7 +114,7 @@ fn sigterm_in_dev_mode_stops_a_running_build_with_everything_it_started() {
     let build = "build:\n  command: sh\n  args: [-c, 'sleep 600 & echo $! > sleeper.pid; wait']\n  \
                  output: plugin.wasm\n";
     std::fs::write(folder.join("manifest.yaml"), format!("name: building\n{build}")).unwrap();
-    let mut server = Server::start(&["dev", dir.path().to_str().unwrap()], &[]);
+    let mut server = Server::start(WASMFN, &["dev", dir.path().to_str().unwrap()], &[]);
     let sleeper = folder.join("sleeper.pid");
     wait_until("the build running", Duration::from_secs(30), || pid_in(&sleeper).is_some());
     let pid = pid_in(&sleeper).unwrap();
@@ -156,7 +160,7 @@ fn idle_half_sent_and_slow_body_connections_are_closed_and_the_server_stays_reac
     // Under an open-file limit of 256, 300 connections that never finish used to make the
     // server unreachable for good.
     let mut command = Command::new("prlimit");
-    command.args(["--nofile=256:256", "--", env!("CARGO_BIN_EXE_wasmfn")]);
+    command.args(["--nofile=256:256", "--", WASMFN]);
     command.args(["serve", dir.path().to_str().unwrap()]);
     command.args(["--header-timeout", "1s", "--body-timeout", "1s"]);
     let server = Server::spawn(command, Stderr::Collected);
@@ -190,7 +194,7 @@ fn past_the_connection_limit_new_connections_wait_instead_of_failing() {
     let dir = hello_dir();
     let args = ["serve", dir.path().to_str().unwrap(), "--max-connections", "4"];
     let args = [&args[..], &["--header-timeout", "1s"]].concat();
-    let server = Server::start(&args, &[]);
+    let server = Server::start(WASMFN, &args, &[]);
     let mut held = stalled_connections(&server.addr, 4, b"");
     // Queued until one of the four times out, then served.
     assert_eq!(http(&server.addr, "POST", "/api/functions/hello", "{}").0, 200);
@@ -212,10 +216,10 @@ fn a_process_function_cannot_read_the_hosts_environment() {
     let mut command = if nix_is_root() {
         let mut setpriv = Command::new("setpriv");
         setpriv.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
-        setpriv.arg(env!("CARGO_BIN_EXE_wasmfn"));
+        setpriv.arg(WASMFN);
         setpriv
     } else {
-        Command::new(env!("CARGO_BIN_EXE_wasmfn"))
+        Command::new(WASMFN)
     };
     command.args(["serve", dir.path().to_str().unwrap()]).env("WEBHOOK_SECRET", "hunter2");
     let server = Server::spawn(command, Stderr::Collected);

@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasmfn::js::{StackMapper, embed, split};
+use wasmfn::fuzzing::map_stack;
+use wasmfn_schema::bundle::{embed, split};
 
 fuzz_target!(|input: (&[u8], &str, &str)| {
     let (module, map, message) = input;
@@ -11,10 +12,9 @@ fuzz_target!(|input: (&[u8], &str, &str)| {
     let plugin = embed(b"\0asm\x01\0\0\0", message, Some(map));
     let parts = split(&plugin).unwrap();
     assert_eq!((parts.script, parts.source_map), (message, Some(map)));
-    if let Some(mapper) = StackMapper::new(map) {
-        let rewritten = mapper.rewrite(message);
-        if !message.contains("bundle.js:") {
-            assert_eq!(rewritten, message);
-        }
+    if let Some(rewritten) = map_stack(map, message)
+        && !message.contains("bundle.js:")
+    {
+        assert_eq!(rewritten, message);
     }
 });

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasmfn::{fuzzing::verify_webhook, triggers::webhook::signature_header};
+use wasmfn::{fuzzing::verify_webhook, triggers::signature_header};
 
 fuzz_target!(|input: (&[u8], &[u8], u64, u64)| {
     let (header, body, now, timestamp) = input;

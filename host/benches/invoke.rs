@@ -6,8 +6,7 @@
 //!    (goal: >= 50% of its throughput);
 //! 3. the service called concurrently on all cores vs one call at a time.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use wasmfn_test_support as support;
 
 use std::{
     net::SocketAddr,
@@ -22,7 +21,7 @@ use axum::{Json, Router, routing::post};
 use extism::{Function, PTR, UserData};
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use wasmfn::{FunctionRegistry, FunctionService, Invocation, RuntimeOptions};
+use wasmfn::{FunctionService, Invocation, registry::FunctionRegistry, runtime::RuntimeOptions};
 
 const MEASURE: Duration = Duration::from_secs(3);
 

@@ -7,8 +7,7 @@
 //!    cold Rust call;
 //! 3. the size of the modules.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use wasmfn_test_support as support;
 
 use std::{
     path::Path,
@@ -16,7 +15,10 @@ use std::{
 };
 
 use bytes::Bytes;
-use wasmfn::{FunctionSpec, LoadedFunction, RuntimeOptions};
+use wasmfn::{
+    FunctionSpec,
+    runtime::{LoadedFunction, RuntimeOptions},
+};
 
 const WARM_ROUNDS: u32 = 5000;
 const COLD_ROUNDS: u32 = 30;

@@ -6,13 +6,15 @@
 //! (the floor: spawn, pipes, exit), a node script, and a TypeScript function bundled by
 //! esbuild (hello-node-ts's build) run by node.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use wasmfn_test_support as support;
 
 use std::{path::Path, time::Instant};
 
 use bytes::Bytes;
-use wasmfn::{FunctionSpec, LoadedFunction, RuntimeOptions};
+use wasmfn::{
+    FunctionSpec,
+    runtime::{LoadedFunction, RuntimeOptions},
+};
 
 const WASM_ROUNDS: u32 = 5000;
 const NATIVE_ROUNDS: u32 = 500;

@@ -7,15 +7,19 @@
 //!    the number of failed requests (goal: 0);
 //! 3. resident memory before and after 1000 reloads.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use wasmfn_test_support as support;
 
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use wasmfn::{FunctionRegistry, FunctionSpec, Mode, RuntimeOptions, dev::DevEvent};
+use wasmfn::{
+    FunctionSpec, Mode,
+    dev::DevEvent,
+    registry::FunctionRegistry,
+    runtime::{LoadedFunction, RuntimeOptions},
+};
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -40,7 +44,7 @@ async fn reload_latency() {
     let compile: Vec<Duration> = (0..20)
         .map(|_| {
             let started = Instant::now();
-            wasmfn::LoadedFunction::load(spec.clone(), &RuntimeOptions::default()).unwrap();
+            LoadedFunction::load(spec.clone(), &RuntimeOptions::default()).unwrap();
             started.elapsed()
         })
         .collect();

@@ -13,8 +13,7 @@
 //! Every answer is compared with what its request should get; anything else is a failure. Each
 //! interval prints requests, failures and the host's resident memory.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use wasmfn_test_support as support;
 
 use std::{
     sync::{
@@ -28,7 +27,7 @@ use serde_json::json;
 use wasmfn::{
     Mode,
     server::{ServerOptions, serve},
-    triggers::{SecretSource, webhook::signature_header},
+    triggers::{SecretSource, signature_header},
 };
 
 #[derive(Default)]

@@ -7,8 +7,7 @@
 //! 3. a function calling the app's API (token minted, scope checked, the app's middleware
 //!    verifying it) in-process and over HTTP vs the same call making no request.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use wasmfn_test_support as support;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -16,7 +15,7 @@ use serde_json::json;
 use tower::ServiceExt;
 use wasmfn::{
     Invocation,
-    triggers::{DbEvent, SecretSource, webhook::signature_header},
+    triggers::{DbEvent, SecretSource, signature_header},
 };
 
 const ROUNDS: u32 = 2000;

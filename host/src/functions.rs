@@ -1,11 +1,16 @@
 //! [`Functions`]: the one value an app creates to host functions, and its builder.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc};
 
 use axum::Router;
 
 use crate::{
-    FunctionRegistry, FunctionService, FunctionsLayer, HostApi, RuntimeOptions,
+    discovery::Mode,
+    host_api::HostApi,
+    registry::FunctionRegistry,
+    router::FunctionsLayer,
+    runtime::RuntimeOptions,
+    service::FunctionService,
     triggers::{DatabaseEvents, RetryPolicy, Scheduler, SecretSource, WebhookVerifier},
 };
 
@@ -29,36 +34,6 @@ pub enum SetupError {
     #[cfg(feature = "dev")]
     #[error(transparent)]
     Dev(#[from] crate::dev::DevError),
-}
-
-/// How functions get their artifacts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Mode {
-    /// Production: prebuilt artifacts only; nothing is built or watched.
-    #[default]
-    Serve,
-    /// Development: functions are built when their artifact is missing or stale, rebuilt when
-    /// their sources change, and hot-reloaded when their artifact changes (see
-    /// [`dev`](crate::dev)). Needs a tokio runtime.
-    #[cfg(feature = "dev")]
-    Dev,
-}
-
-impl Mode {
-    /// `serve` or `dev`: what builds and processes see in `WASMFN_MODE`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Serve => "serve",
-            #[cfg(feature = "dev")]
-            Self::Dev => "dev",
-        }
-    }
-
-    /// Whether this is dev mode.
-    pub fn is_dev(self) -> bool {
-        self.as_str() == "dev"
-    }
 }
 
 /// The functions an app hosts: a registry plus the ways to call it (a tower service, an axum
@@ -191,30 +166,10 @@ impl FunctionsBuilder {
         self
     }
 
-    /// The most instances of one function running at once (default: the number of cores).
-    pub fn with_pool_size(mut self, size: usize) -> Self {
-        self.runtime.pool_size = size.max(1);
-        self
-    }
-
-    /// How long a call waits for a free instance before failing with `overloaded` (503);
-    /// default: the function's timeout.
-    pub fn with_queue_timeout(mut self, timeout: Duration) -> Self {
-        self.runtime.queue_timeout = Some(timeout);
-        self
-    }
-
-    /// The largest artifact (`.wasm` file, or a process function's file) a function may load
-    /// (default 128 MiB); a larger one disables the function instead of being read.
-    pub fn with_max_artifact_size(mut self, bytes: u64) -> Self {
-        self.runtime.max_artifact_size = bytes;
-        self
-    }
-
-    /// Uses `host_api` for functions' requests to the app's API (default: a new, unconnected
-    /// one, reachable with [`Functions::host_api`]); set it to pick a shorter token lifetime.
-    pub fn with_host_api(mut self, host_api: HostApi) -> Self {
-        self.runtime.host_api = host_api;
+    /// How functions run: pool sizes, queue timeout, artifact size, the app's API (see
+    /// [`RuntimeOptions`]; default: its defaults).
+    pub fn with_runtime(mut self, runtime: RuntimeOptions) -> Self {
+        self.runtime = runtime;
         self
     }
 

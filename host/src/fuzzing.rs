@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderValue};
 
+use crate::triggers::{SIGNATURE_HEADER, SecretSource, WebhookVerifier};
+
 /// The check every call's input passes before a guest runs (UTF-8, JSON, nesting depth).
 pub fn check_input(bytes: &[u8]) -> Result<(), String> {
     crate::json::check(bytes, Some(crate::json::MAX_DEPTH))
@@ -14,12 +16,17 @@ pub fn check_input(bytes: &[u8]) -> Result<(), String> {
 /// A webhook signature check: `header` as the `X-Wasmfn-Signature` value, at `now` (unix
 /// seconds).
 pub fn verify_webhook(header: &[u8], body: &[u8], secret: &[u8], now: u64) -> Result<(), String> {
-    let verifier =
-        crate::triggers::WebhookVerifier::new(crate::triggers::SecretSource::from_fn(|_| None));
+    let verifier = WebhookVerifier::new(SecretSource::from_fn(|_| None));
     let mut headers = HeaderMap::new();
     let value = HeaderValue::from_bytes(header).map_err(|e| e.to_string())?;
-    headers.insert(crate::triggers::webhook::SIGNATURE_HEADER, value);
+    headers.insert(SIGNATURE_HEADER, value);
     let now = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(now));
     let now = now.unwrap_or(SystemTime::UNIX_EPOCH);
     verifier.verify(&headers, body, secret, now).map_err(str::to_owned)
+}
+
+/// A JS function's error stack with the bundle's positions mapped through `source_map` (if it
+/// parses), as the host does for every error a JS function throws.
+pub fn map_stack(source_map: &str, message: &str) -> Option<String> {
+    crate::runtime::map_stack(source_map, message)
 }

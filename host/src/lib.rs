@@ -20,42 +20,52 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Data flows one way through the modules: [`discovery`] (folders to specs) → [`registry`]
-//! (names to loaded functions) → [`runtime`] (compiled modules, instance pools, limits) →
-//! [`service`] (tower) → [`router`] (axum). In dev mode, [`dev`] rebuilds and reloads
-//! functions as their files change.
+//! Data flows one way through the modules: discovery (folders to [`FunctionSpec`]s) →
+//! [`registry`] (names to loaded functions) → [`runtime`] (compiled modules, instance pools,
+//! processes, limits) → the [`FunctionService`] (tower) → the router (axum) → [`server`]
+//! (TCP). [`triggers`] turn events into calls of the service; in dev mode, `dev` (feature `dev`) rebuilds and
+//! reloads functions as their files change. See `docs/architecture.md`.
+//!
+//! # The API
+//!
+//! | | |
+//! | --- | --- |
+//! | the way in | [`Functions`], [`FunctionsBuilder`], [`SetupError`], [`Mode`] |
+//! | calling functions | [`FunctionService`], [`Invocation`], [`Trigger`], [`InvokeError`], [`DisabledReason`] |
+//! | HTTP | [`Functions::router`], [`Functions::app`], [`FunctionsLayer`], [`WithFunctions`], [`ApiError`]; [`server`] to serve it with limits |
+//! | function folders | [`FunctionSpec`], [`discover`], [`DiscoveryError`], [`Entrypoint`], [`LoadError`] |
+//! | lower level | [`registry`] (the table of functions), [`runtime`] (loading one function, its options) |
+//! | triggers and callbacks | [`triggers`] (database events, webhooks, schedules), [`host_api`] (functions calling the app) |
+//! | dev mode (feature `dev`) | `dev` |
+//! | manifest and wire types | [`schema`] (the `wasmfn-schema` crate) |
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "dev")]
 pub mod dev;
-pub mod discovery;
+mod discovery;
 mod functions;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod guest_log;
 pub mod host_api;
-mod host_fns;
 mod invocation;
-pub mod js;
 mod json;
-pub mod process;
+mod process_group;
 pub mod registry;
-pub mod router;
+mod router;
 pub mod runtime;
 pub mod server;
-pub mod service;
-pub mod toolchain;
+mod service;
 pub mod triggers;
 
-pub use discovery::{DiscoveryError, FunctionSpec, discover};
-pub use functions::{Functions, FunctionsBuilder, Mode, SetupError};
-pub use host_api::HostApi;
-pub use invocation::{Invocation, Trigger};
-pub use registry::{BuildReport, FunctionEntry, FunctionInfo, FunctionRegistry, FunctionStatus};
-pub use router::{ApiError, FunctionsLayer, WithFunctions};
-pub use runtime::{InvokeError, LoadError, LoadedFunction, RuntimeOptions};
-pub use service::FunctionService;
+pub use self::{
+    discovery::{Discovered, DiscoveryError, Entrypoint, FunctionSpec, Mode, discover},
+    functions::{Functions, FunctionsBuilder, SetupError},
+    invocation::{Invocation, Trigger},
+    router::{ApiError, FunctionsLayer, WithFunctions},
+    runtime::error::{DisabledReason, InvokeError, LoadError},
+    service::FunctionService,
+};
 pub use wasmfn_schema as schema;
 
 // The guides' code is compiled as doctests, so they cannot drift from the API.

@@ -2,7 +2,7 @@
 //! copy the testbed guest into place) and the real guest: builds on change, hot reloads, and
 //! the old version serving through every kind of failure.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::{
     path::{Path, PathBuf},
@@ -12,9 +12,8 @@ use std::{
 use serde_json::{Value, json};
 use support::FunctionsDir;
 use tokio::sync::broadcast;
-use tower::ServiceExt;
 use wasmfn::{
-    Functions, Invocation, Mode,
+    Functions, Mode,
     dev::{BuildRunner, DevEvent, DevOptions},
 };
 
@@ -90,7 +89,7 @@ async fn loaded(events: &mut broadcast::Receiver<DevEvent>, name: &str) -> u64 {
 async fn load_failed(events: &mut broadcast::Receiver<DevEvent>) -> String {
     let event = wait_for(events, "failed load", |e| matches!(e, DevEvent::LoadFailed { .. })).await;
     let DevEvent::LoadFailed { error, .. } = event else { unreachable!() };
-    error
+    error.to_string()
 }
 
 async fn build_finished(events: &mut broadcast::Receiver<DevEvent>) -> Option<String> {
@@ -101,8 +100,7 @@ async fn build_finished(events: &mut broadcast::Receiver<DevEvent>) -> Option<St
 }
 
 async fn call(functions: &Functions, name: &str, input: Value) -> Value {
-    let output = functions.service().oneshot(Invocation::json(name, &input)).await;
-    serde_json::from_slice(&output.unwrap_or_else(|e| panic!("calling {name}: {e}"))).unwrap()
+    support::call(functions, name, input).await.unwrap_or_else(|e| panic!("calling {name}: {e}"))
 }
 
 fn builds(folder: &Path) -> usize {
@@ -214,7 +212,7 @@ async fn a_hanging_build_is_stopped_with_everything_it_started() {
     let manifest = "name: slow\nbuild:\n  command: sh\n  args: [-c, 'sleep 600 & echo $! > sleeper.pid; wait']\n  output: plugin.wasm\n";
     let folder = dir.add_manifest_only("slow", manifest);
     let builder = BuildRunner::new().with_timeout(Duration::from_secs(1));
-    let (_functions, mut events) = start_with(&dir, DevOptions { builder, ..Default::default() });
+    let (_functions, mut events) = start_with(&dir, DevOptions::default().with_builder(builder));
     let error = build_finished(&mut events).await.expect("the build times out");
     assert!(error.contains("slow: the build took longer than 1s and was stopped"), "{error}");
     let pid = std::fs::read_to_string(folder.join("sleeper.pid")).unwrap();
@@ -244,11 +242,12 @@ async fn a_corrupt_artifact_keeps_the_old_version_serving() {
     assert_eq!(call(&functions, "hello", json!("still")).await, json!("still"));
     let entry = functions.registry().get("hello").unwrap();
     assert_eq!(entry.version(), 1);
-    assert!(entry.last_error().unwrap().contains("plugin.wasm"));
+    assert!(entry.last_error().unwrap().to_string().contains("plugin.wasm"));
 
     std::fs::copy(support::testbed_wasm(), folder.join("plugin.wasm")).unwrap();
     assert_eq!(loaded(&mut events, "hello").await, 2);
-    assert_eq!(functions.registry().get("hello").unwrap().last_error(), None);
+    let error = functions.registry().get("hello").unwrap().last_error().map(|e| e.to_string());
+    assert_eq!(error, None);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,14 +1,15 @@
 //! hello-rust end to end: the real example, built to wasm by the project's build function,
 //! called through the host.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use wasmfn::{
-    FunctionRegistry, FunctionService, FunctionSpec, Invocation, InvokeError, RuntimeOptions,
+    FunctionService, FunctionSpec, Invocation, InvokeError, registry::FunctionRegistry,
+    runtime::RuntimeOptions,
 };
 
 fn service(spec: FunctionSpec) -> FunctionService {
@@ -65,7 +66,7 @@ fn load_errors_name_the_function_and_the_file() {
         "name: unbuilt\nbuild:\n  command: cargo\n  output: out/unbuilt.wasm\n",
     )
     .unwrap();
-    let err = registry.load_from_dir(dir.path()).unwrap_err();
+    let err = registry.load_from_dir(dir.path()).unwrap_err().to_string();
     assert!(
         err.starts_with("function unbuilt: cannot read artifact")
             && err.contains("out/unbuilt.wasm"),
@@ -74,7 +75,7 @@ fn load_errors_name_the_function_and_the_file() {
 
     std::fs::write(dir.path().join("manifest.yaml"), "name: junk\n").unwrap();
     std::fs::write(dir.path().join("plugin.wasm"), b"this is not wasm").unwrap();
-    let err = registry.load_from_dir(dir.path()).unwrap_err();
+    let err = registry.load_from_dir(dir.path()).unwrap_err().to_string();
     assert!(
         err.starts_with("function junk: ") && err.contains("not a loadable wasm module"),
         "{err}"
@@ -82,6 +83,6 @@ fn load_errors_name_the_function_and_the_file() {
 
     let mut spec = support::example("hello-rust");
     spec.manifest.export = "main".into();
-    let err = registry.load(spec).unwrap_err();
+    let err = registry.load(spec).unwrap_err().to_string();
     assert!(err.contains("no export named \"main\""), "{err}");
 }

@@ -1,7 +1,7 @@
 //! Functions calling the app's own API: the real testbed guest, a real axum app (called
 //! in-process and over TCP), real tokens checked by the app's own middleware.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::{
     sync::{Arc, Mutex},
@@ -19,7 +19,7 @@ use axum::{
 use serde_json::{Value, json};
 use support::FunctionsDir;
 use tower::ServiceExt;
-use wasmfn::{Functions, HostApi, Invocation};
+use wasmfn::{Functions, Invocation, host_api::HostApi, runtime::RuntimeOptions};
 
 const SCOPES: &str = "api:\n  scopes: [\"POST /api/audit\", \"GET /api/notes/*\"]\n";
 
@@ -88,7 +88,8 @@ impl App {
         let dir = FunctionsDir::new();
         dir.add_testbed("caller", &format!("timeout: 5s\n{SCOPES}"));
         dir.add_testbed("no-scopes", "timeout: 5s\n");
-        let functions = dir.builder().with_host_api(host_api).build().unwrap();
+        let runtime = RuntimeOptions::default().with_host_api(host_api);
+        let functions = dir.builder().with_runtime(runtime).build().unwrap();
         let seen = Arc::new(Mutex::new(Seen::default()));
         let state = AppState { functions: functions.clone(), seen: Arc::clone(&seen) };
         let router = Router::new()

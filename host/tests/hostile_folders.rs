@@ -3,12 +3,13 @@
 //! path. Each disables only its own function, with an error that names it and never quotes
 //! another file; the host starts, and every other function answers.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::{path::Path, time::Duration};
 
 use serde_json::{Value, json};
 use support::{Api, FunctionsDir};
+use wasmfn::runtime::RuntimeOptions;
 
 /// A file outside every function folder, standing for `/etc/passwd`.
 const SECRET: &str = "root:x:0:0:the secret first line";
@@ -46,7 +47,8 @@ async fn artifacts_that_lead_out_of_the_folder_or_are_not_files_disable_only_the
     );
 
     // Building reads every artifact: a pipe or a device must not hold it up.
-    let builder = dir.builder().with_max_artifact_size(1 << 20);
+    let runtime = RuntimeOptions::default().with_max_artifact_size(1 << 20);
+    let builder = dir.builder().with_runtime(runtime);
     let functions = tokio::time::timeout(Duration::from_secs(60), async move {
         tokio::task::spawn_blocking(move || builder.build().unwrap()).await.unwrap()
     })
@@ -126,6 +128,7 @@ async fn two_folders_cannot_declare_one_name_or_one_webhook_path() {
     let late = dir.add_testbed("late", "export: echo\n");
     std::fs::write(late.join("manifest.yaml"), "name: hello\nexport: echo\n").unwrap();
     let error = functions.registry().load_from_dir(&late).unwrap_err();
+    let error = error.to_string();
     assert!(error.contains("name \"hello\" is also declared by"), "{error}");
     assert!(error.contains(&manifest("hello")), "{error}");
     assert_eq!(api.post("hello", "3").await, (200, json!(3)));

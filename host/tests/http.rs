@@ -1,7 +1,7 @@
 //! The HTTP API over a real TCP server, with the real testbed guest: statuses, JSON errors, and
 //! the server (and every other function) alive after each bad request.
 
-mod support;
+use wasmfn_test_support as support;
 
 use axum::{Router, routing::get};
 use serde_json::{Value, json};

@@ -1,17 +1,14 @@
 //! JavaScript and TypeScript functions for real: bundled by esbuild (npm packages included),
 //! run by the QuickJS engine built from source, called through the real host and HTTP server.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use support::FunctionsDir;
-use tower::ServiceExt;
-use wasmfn::{
-    Invocation,
-    toolchain::{JsBuild, JsBuildError},
-};
+use support::{FunctionsDir, call};
+use wasmfn::runtime::RuntimeOptions;
+use wasmfn_build::{JsBuild, JsBuildError};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js").join(name)
@@ -19,15 +16,6 @@ fn fixture(name: &str) -> PathBuf {
 
 fn add_js(dir: &FunctionsDir, name: &str, source: &Path, extra: &str) {
     dir.add_js(name, source, extra, false);
-}
-
-async fn call(
-    functions: &wasmfn::Functions,
-    name: &str,
-    input: Value,
-) -> Result<Value, wasmfn::InvokeError> {
-    let output = functions.service().oneshot(Invocation::json(name, &input)).await?;
-    Ok(serde_json::from_slice(&output).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -147,7 +135,8 @@ async fn a_call_never_sees_another_calls_timers_and_guests_cannot_claim_host_fau
     let dir = FunctionsDir::new();
     add_js(&dir, "faults", &fixture("faults"), "timeout: 20s\n");
     // One slot: every call below runs on the same warm instance.
-    let functions = dir.builder().with_pool_size(1).build().unwrap();
+    let functions =
+        dir.builder().with_runtime(RuntimeOptions::default().with_pool_size(1)).build().unwrap();
     let api = support::Api::serve(functions.router()).await;
     let op = |op: &str| json!({ "op": op }).to_string();
 

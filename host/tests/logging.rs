@@ -1,7 +1,7 @@
 //! Guest logs reach the host's `tracing` with the function's name and their fields, inside the
 //! invocation span; each call records its outcome.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::{
     io::Write,

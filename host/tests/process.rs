@@ -3,7 +3,7 @@
 //! fault answers with its status and code, leaves no process behind, and the next call of
 //! another function works.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::{
     path::{Path, PathBuf},
@@ -13,7 +13,11 @@ use std::{
 use serde_json::{Value, json};
 use support::{Api, FunctionsDir};
 use tower::ServiceExt;
-use wasmfn::{Mode, dev::BuildRunner};
+use wasmfn::{
+    Mode,
+    dev::BuildRunner,
+    runtime::{LoadedFunction, RuntimeOptions},
+};
 
 /// The `ok` function still answers: the host and the other functions are fine.
 async fn assert_alive(api: &Api) {
@@ -372,12 +376,16 @@ process.stdin.on("end", () => process.stdout.write(JSON.stringify({ bytes })));
 #[tokio::test(flavor = "multi_thread")]
 async fn calls_beyond_the_pool_wait_then_fail_as_overloaded() {
     let dir = FunctionsDir::new();
-    let sleeper = "setTimeout(() => process.stdout.write('{}'), 1500);";
-    add_script(&dir, "sleeper", sleeper, "");
+    let sleeper = "require('node:fs').writeFileSync('started', ''); \
+                   setTimeout(() => process.stdout.write('{}'), 1500);";
+    let folder = add_script(&dir, "sleeper", sleeper, "");
     let functions = dir
         .builder()
-        .with_pool_size(1)
-        .with_queue_timeout(Duration::from_millis(300))
+        .with_runtime(
+            RuntimeOptions::default()
+                .with_pool_size(1)
+                .with_queue_timeout(Duration::from_millis(300)),
+        )
         .build()
         .unwrap();
     let api = std::sync::Arc::new(Api::serve(functions.router()).await);
@@ -385,7 +393,9 @@ async fn calls_beyond_the_pool_wait_then_fail_as_overloaded() {
         let api = api.clone();
         async move { api.post("sleeper", "{}").await }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = folder.join("started");
+    support::wait_until("the first call running", Duration::from_secs(30), || started.exists())
+        .await;
     let (status, code, _) = api.fail("sleeper", "{}").await;
     assert_eq!((status, code.as_str()), (503, "overloaded"));
     assert_eq!(first.await.unwrap(), (200, json!({})));
@@ -482,8 +492,8 @@ async fn typescript_runs_on_deno_installed_by_npm_in_both_modes() {
     .unwrap();
     for mode in [Mode::Dev, Mode::Serve] {
         let spec = wasmfn::FunctionSpec::from_dir(&folder).unwrap();
-        let options = wasmfn::RuntimeOptions { mode, ..Default::default() };
-        let function = wasmfn::LoadedFunction::load(spec, &options).unwrap();
+        let options = RuntimeOptions::default().with_mode(mode);
+        let function = LoadedFunction::load(spec, &options).unwrap();
         let output = function.call(bytes::Bytes::from_static(br#"{"n":21}"#)).await.unwrap();
         let output: Value = serde_json::from_slice(&output).unwrap();
         assert_eq!(output, json!({ "doubled": 42, "mode": mode.as_str() }));
@@ -502,7 +512,7 @@ async fn typescript_runs_on_deno_installed_by_npm_in_both_modes() {
     std::os::unix::fs::symlink(support::repo_root().join("node_modules"), hog.join("node_modules"))
         .unwrap();
     let spec = wasmfn::FunctionSpec::from_dir(&hog).unwrap();
-    let function = wasmfn::LoadedFunction::load(spec, &Default::default()).unwrap();
+    let function = LoadedFunction::load(spec, &Default::default()).unwrap();
     let error = function.call(bytes::Bytes::from_static(b"{}")).await.unwrap_err();
     assert_eq!(error.code(), "process_failed", "{error}");
     assert!(error.to_string().contains("Reached heap limit"), "{error}");
@@ -527,8 +537,8 @@ async fn a_python_function_runs_in_both_modes_and_meets_its_memory_limit() {
     std::fs::write(folder.join("main.py"), PYTHON).unwrap();
     for mode in [Mode::Dev, Mode::Serve] {
         let spec = wasmfn::FunctionSpec::from_dir(&folder).unwrap();
-        let options = wasmfn::RuntimeOptions { mode, ..Default::default() };
-        let function = wasmfn::LoadedFunction::load(spec, &options).unwrap();
+        let options = RuntimeOptions::default().with_mode(mode);
+        let function = LoadedFunction::load(spec, &options).unwrap();
         let output = function.call(bytes::Bytes::from(r#"{"text":"hé"}"#)).await.unwrap();
         let output: Value = serde_json::from_slice(&output).unwrap();
         assert_eq!(output, json!({ "upper": "HÉ", "mode": mode.as_str() }));

@@ -1,40 +1,30 @@
 //! The runtime through the tower service, with the real testbed guest: limits, isolation of
 //! failures between concurrent calls, and instance recycling.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::FunctionsDir;
-use tokio::task::JoinHandle;
+use support::{FunctionsDir, call, spawn_call};
 use tower::ServiceExt;
-use wasmfn::{Functions, Invocation, InvokeError};
-
-async fn call(functions: &Functions, name: &str, input: Value) -> Result<Value, InvokeError> {
-    let output = functions.service().oneshot(Invocation::json(name, &input)).await?;
-    Ok(serde_json::from_slice(&output).unwrap())
-}
-
-/// Starts a call in the background.
-fn spawn_call(
-    functions: &Functions,
-    name: &'static str,
-    input: Value,
-) -> JoinHandle<Result<Value, InvokeError>> {
-    let functions = functions.clone();
-    tokio::spawn(async move { call(&functions, name, input).await })
-}
+use wasmfn::{Invocation, InvokeError, runtime::RuntimeOptions};
 
 fn spin(iterations: u64) -> Value {
     json!({ "op": "spin", "iterations": iterations })
+}
+
+/// A spin that logs `announce` as it starts, for the test to wait on.
+fn announced_spin(iterations: u64, announce: &str) -> Value {
+    json!({ "op": "spin", "iterations": iterations, "announce": announce })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_interrupts_only_its_own_call_of_the_same_function() {
     let dir = FunctionsDir::new();
     dir.add_testbed("shared", "timeout: 4s\n");
-    let functions = dir.builder().with_pool_size(4).build().unwrap();
+    let functions =
+        dir.builder().with_runtime(RuntimeOptions::default().with_pool_size(4)).build().unwrap();
 
     // A loops forever from t=0 and is stopped at t=4s. B starts at t=2s and spins for about 3s
     // (calibrated while A runs, so under the same CPU contention): it is in flight, on another
@@ -64,8 +54,9 @@ async fn a_timeout_in_one_function_leaves_another_running() {
     let iterations =
         support::spin_iterations_for(&functions, "worker", Duration::from_millis(1500)).await;
 
-    let worker = spawn_call(&functions, "worker", spin(iterations));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut logs = support::signals::guest_logs();
+    let worker = spawn_call(&functions, "worker", announced_spin(iterations, "worker started"));
+    support::signals::logged(&mut logs, "worker started").await;
     let looper = call(&functions, "looper", json!({ "op": "loop" })).await;
     assert!(matches!(looper, Err(InvokeError::Timeout { .. })), "{looper:?}");
     assert!(!worker.is_finished(), "the worker must still be running when the looper times out");
@@ -157,15 +148,19 @@ async fn a_full_pool_queues_calls_then_reports_overload() {
     dir.add_testbed("single", "timeout: 10s\n");
     let functions = dir
         .builder()
-        .with_pool_size(1)
-        .with_queue_timeout(Duration::from_millis(300))
+        .with_runtime(
+            RuntimeOptions::default()
+                .with_pool_size(1)
+                .with_queue_timeout(Duration::from_millis(300)),
+        )
         .build()
         .unwrap();
     let iterations =
         support::spin_iterations_for(&functions, "single", Duration::from_millis(1200)).await;
 
-    let busy = spawn_call(&functions, "single", spin(iterations));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut logs = support::signals::guest_logs();
+    let busy = spawn_call(&functions, "single", announced_spin(iterations, "busy started"));
+    support::signals::logged(&mut logs, "busy started").await;
     let err = call(&functions, "single", json!({ "op": "echo", "value": 1 })).await.unwrap_err();
     assert!(matches!(err, InvokeError::Overloaded { .. }), "{err:?}");
     assert_eq!(err.status(), 503);
@@ -184,7 +179,8 @@ async fn a_full_pool_queues_calls_then_reports_overload() {
 async fn concurrent_calls_each_get_their_own_answer() {
     let dir = FunctionsDir::new();
     dir.add_testbed("echo", "export: echo\n");
-    let functions = dir.builder().with_pool_size(3).build().unwrap();
+    let functions =
+        dir.builder().with_runtime(RuntimeOptions::default().with_pool_size(3)).build().unwrap();
     let calls: Vec<_> =
         (0..50).map(|i| spawn_call(&functions, "echo", json!({ "n": i }))).collect();
     for (i, c) in calls.into_iter().enumerate() {
@@ -212,7 +208,7 @@ async fn registry_loads_unloads_and_reloads() {
 
     // A failed reload keeps the old version serving and records the error.
     std::fs::write(path.join("plugin.wasm"), b"not wasm").unwrap();
-    let error = registry.reload("first").unwrap().unwrap_err();
+    let error = registry.reload("first").unwrap().unwrap_err().to_string();
     assert!(error.contains("not a loadable wasm module"), "{error}");
     assert_eq!(call(&functions, "first", config("v")).await.unwrap()["value"], "two");
     let info = registry.list().into_iter().find(|f| f.name == "first").unwrap();

@@ -1,13 +1,13 @@
 //! Webhooks and schedules with the real testbed guest: real HMAC signatures over a real HTTP
 //! server, real cron firings on the tokio runtime.
 
-mod support;
+use wasmfn_test_support as support;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use support::FunctionsDir;
-use wasmfn::triggers::{SecretSource, webhook::signature_header};
+use wasmfn::triggers::{SecretSource, signature_header};
 
 const SECRET: &str = "s3cret";
 
@@ -290,7 +290,9 @@ async fn failing_hooks_are_retried_in_the_background_and_never_reach_the_emitter
     // can fix.
     dir.add_testbed("refuses", &hook);
     dir.add_testbed("fine", &format!("export: echo\n{hook}"));
-    let retry = wasmfn::triggers::RetryPolicy { attempts: 3, backoff: Duration::from_millis(50) };
+    let retry = wasmfn::triggers::RetryPolicy::default()
+        .with_attempts(3)
+        .with_backoff(Duration::from_millis(50));
     let functions = dir.builder().with_retry(retry).build().unwrap();
     let mut deliveries = functions.database().subscribe();
 

@@ -1,5 +1,6 @@
 //! Types shared by every part of wasmfn: the function manifest (`manifest.yaml`) with its
-//! validation and JSON Schema, and the wire types that cross the host/guest boundary.
+//! validation and JSON Schema, the wire types that cross the host/guest boundary, and the
+//! layout of a JS function's module ([`bundle`]).
 //!
 //! The manifest types are the single source of truth: the host and CLI parse manifests with
 //! them, `schema/manifest.schema.json` is generated from them (for editors), and the manifest
@@ -16,6 +17,7 @@
 //! # }
 //! ```
 
+pub mod bundle;
 #[cfg(feature = "manifest")]
 pub mod manifest;
 pub mod wire;

@@ -132,7 +132,7 @@ pub enum ApiResult {
 
 /// The error codes wasmfn itself uses. Guests may use their own, and of these the ones that
 /// describe their answer (`invalid_input`, `not_found`, `scope_denied`, ...); the codes of
-/// host faults are [reserved](is_reserved).
+/// host faults are [reserved](codes::is_reserved).
 pub mod codes {
     /// The input was not what the function accepts.
     pub const INVALID_INPUT: &str = "invalid_input";
@@ -203,4 +203,23 @@ pub mod codes {
         ]
         .contains(&code)
     }
+}
+
+/// The host functions a wasmfn guest imports (Extism's user namespace): what the host defines
+/// under these names, and what both PDKs (the Rust PDK, and the JS engine through it) call.
+pub mod abi {
+    /// A log record ([`LogRecord`](super::LogRecord) in JSON) into the host's `tracing`.
+    pub const LOG: &str = "wasmfn_log";
+    /// A request to the host app's API: [`ApiRequest`](super::ApiRequest) in,
+    /// [`ApiResult`](super::ApiResult) out (JSON).
+    pub const API_REQUEST: &str = "wasmfn_api_request";
+    /// Random bytes from the host's OS: a length (JSON number) in, the bytes out.
+    pub const RANDOM: &str = "wasmfn_random";
+    /// A JS function's bundle, for the engine to evaluate.
+    pub const JS_SCRIPT: &str = "wasmfn_js_script";
+    /// Every name above.
+    pub const ALL: [&str; 4] = [LOG, API_REQUEST, RANDOM, JS_SCRIPT];
+    /// The JS engine's clock (rquickjs's one import on `wasm32-unknown-unknown`), in the `env`
+    /// namespace: microseconds since the epoch as an `f64`.
+    pub const CLOCK: &str = "__rquickjs_host_now_us";
 }

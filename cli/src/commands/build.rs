@@ -11,10 +11,8 @@ use std::{
 use anstream::println;
 use anyhow::Context;
 use tokio::{sync::Semaphore, task::JoinSet};
-use wasmfn::{
-    dev::BuildRunner,
-    toolchain::{JsBuild, RustGuestBuild},
-};
+use wasmfn::dev::BuildRunner;
+use wasmfn_build::{JsBuild, RustGuestBuild};
 
 use crate::style::{ERROR, OK, WORKING, status};
 

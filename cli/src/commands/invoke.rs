@@ -4,7 +4,7 @@ use std::{path::Path, process::ExitCode, sync::Arc};
 
 use anyhow::Context;
 use tower::ServiceExt;
-use wasmfn::{FunctionRegistry, FunctionService, Invocation, RuntimeOptions};
+use wasmfn::{FunctionService, Invocation, registry::FunctionRegistry, runtime::RuntimeOptions};
 use wasmfn_schema::wire::ErrorBody;
 
 pub(crate) fn run(

@@ -6,8 +6,10 @@ use std::{net::SocketAddr, path::Path, process::ExitCode, time::Duration};
 use anstream::eprintln;
 use anyhow::Context;
 use wasmfn::{
-    FunctionStatus, Functions, Mode,
-    dev::{DevEvent, DevOptions},
+    Functions, Mode,
+    dev::{BuildRunner, DevEvent, DevOptions},
+    registry::FunctionStatus,
+    runtime::RuntimeOptions,
     server::ServerOptions,
 };
 
@@ -37,13 +39,12 @@ async fn serve(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
     let mut builder = Functions::builder()
         .with_dir(args.dir)
         .with_body_limit(args.body_limit)
-        .with_max_artifact_size(args.max_artifact_size);
+        .with_runtime(RuntimeOptions::default().with_max_artifact_size(args.max_artifact_size));
     if args.mode == Mode::Dev {
-        let builder_options = DevOptions::default();
-        let runner = builder_options.builder.with_wasmfn_binary(super::wasmfn_binary()?);
+        let runner = BuildRunner::new().with_wasmfn_binary(super::wasmfn_binary()?);
         builder = builder
             .with_mode(Mode::Dev)
-            .with_dev_options(DevOptions { builder: runner, ..builder_options });
+            .with_dev_options(DevOptions::default().with_builder(runner));
     }
     let functions = builder.build()?;
     for info in functions.registry().list() {

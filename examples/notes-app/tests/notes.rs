@@ -8,7 +8,8 @@ use std::{
 
 use notes_app::db::{AuditEntry, Db, Note, queries};
 use serde_json::{Value, json};
-use wasmfn::{Functions, toolchain::RustGuestBuild};
+use wasmfn::Functions;
+use wasmfn_build::RustGuestBuild;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_path_buf()
@@ -66,7 +67,8 @@ async fn each_note_change_runs_the_hook_which_writes_an_audit_row_through_the_ap
     let functions = functions_dir(root.path());
     let db_file = root.path().join("notes.db");
     let functions = Functions::builder().with_dir(functions).build().unwrap();
-    assert_eq!(functions.registry().get("audit-log").unwrap().last_error(), None);
+    let error = functions.registry().get("audit-log").unwrap().last_error().map(|e| e.to_string());
+    assert_eq!(error, None);
     let mut deliveries = functions.database().subscribe();
     let app = notes_app::router(Db::open(&db_file).unwrap(), functions.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

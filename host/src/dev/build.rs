@@ -13,8 +13,9 @@ use tokio::{
 use tracing::Instrument;
 
 use crate::{
-    BuildReport, FunctionSpec, Mode,
-    process::{Entrypoint, group::ProcessGroup},
+    discovery::{FunctionSpec, Mode},
+    process_group::ProcessGroup,
+    registry::BuildReport,
 };
 
 /// Why a build did not produce the function's artifact.
@@ -201,7 +202,7 @@ impl BuildRunner {
 
 /// Why a function needs building before it can serve its current sources, if it does.
 pub fn stale_reason(spec: &FunctionSpec) -> Option<&'static str> {
-    if !Entrypoint::needs_build(spec, Mode::Dev) {
+    if !spec.needs_build(Mode::Dev) {
         return None;
     }
     let Ok(built) = std::fs::metadata(&spec.artifact).and_then(|m| m.modified()) else {

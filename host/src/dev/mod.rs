@@ -34,19 +34,30 @@ use wasmfn_schema::MANIFEST_FILE;
 
 pub use self::build::{BuildCommandError, BuildRunner, stale_reason};
 use self::watch::{ChangeKind, Debouncer, RootWatcher, classify};
-use crate::{BuildReport, FunctionRegistry, FunctionSpec, Mode, discover, process::Entrypoint};
+use crate::{
+    discovery::{FunctionSpec, Mode, discover},
+    registry::{BuildReport, FunctionRegistry},
+    runtime::error::LoadError,
+};
 
-/// Dev mode's settings.
+/// Dev mode's settings: debounce delays, the build runner, build parallelism.
+///
+/// ```
+/// use std::time::Duration;
+/// use wasmfn::dev::{BuildRunner, DevOptions};
+///
+/// let options = DevOptions::default()
+///     .with_source_debounce(Duration::from_millis(50))
+///     .with_builder(BuildRunner::new().with_timeout(Duration::from_secs(120)));
+/// # let _ = options;
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct DevOptions {
-    /// Quiet time after a source change before building (default 100 ms).
-    pub source_debounce: Duration,
-    /// Quiet time after an artifact change before reloading (default 200 ms).
-    pub artifact_debounce: Duration,
-    /// Runs the builds.
-    pub builder: BuildRunner,
-    /// The most builds running at once (default: the number of cores).
-    pub parallel_builds: usize,
+    source_debounce: Duration,
+    artifact_debounce: Duration,
+    builder: BuildRunner,
+    parallel_builds: usize,
 }
 
 impl Default for DevOptions {
@@ -57,6 +68,32 @@ impl Default for DevOptions {
             builder: BuildRunner::new(),
             parallel_builds: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
+    }
+}
+
+impl DevOptions {
+    /// Quiet time after a source change before building (default 100 ms).
+    pub fn with_source_debounce(mut self, delay: Duration) -> Self {
+        self.source_debounce = delay;
+        self
+    }
+
+    /// Quiet time after an artifact change before reloading (default 200 ms).
+    pub fn with_artifact_debounce(mut self, delay: Duration) -> Self {
+        self.artifact_debounce = delay;
+        self
+    }
+
+    /// What runs the builds (default: [`BuildRunner::new`]).
+    pub fn with_builder(mut self, builder: BuildRunner) -> Self {
+        self.builder = builder;
+        self
+    }
+
+    /// The most builds running at once (default: the number of cores; at least 1).
+    pub fn with_parallel_builds(mut self, builds: usize) -> Self {
+        self.parallel_builds = builds.max(1);
+        self
     }
 }
 
@@ -91,7 +128,7 @@ pub enum DevEvent {
         /// The function.
         function: String,
         /// Why.
-        error: String,
+        error: Arc<LoadError>,
     },
     /// The function's folder or manifest went away; it was unloaded.
     Removed {
@@ -148,7 +185,7 @@ impl DevServer {
         let (stop, stopped) = signal::channel(false);
         let (finished_tx, finished) = mpsc::unbounded_channel();
         let mut dev = DevLoop {
-            build_slots: Arc::new(Semaphore::new(options.parallel_builds.max(1))),
+            build_slots: Arc::new(Semaphore::new(options.parallel_builds)),
             root,
             registry: Arc::downgrade(registry),
             // Builds started here are dev builds (`WASMFN_MODE=dev`).
@@ -346,7 +383,7 @@ impl DevLoop {
     /// Starts a build of the function in `dir`, or queues one if it is being built.
     fn build(&mut self, dir: &Path, reason: &'static str) {
         // A process function that runs its source in dev mode has nothing to build.
-        let needs_build = |spec: &&FunctionSpec| Entrypoint::needs_build(spec, Mode::Dev);
+        let needs_build = |spec: &&FunctionSpec| spec.needs_build(Mode::Dev);
         let Some(spec) = self.specs.get(dir).filter(needs_build).cloned() else {
             return;
         };

@@ -17,7 +17,7 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::{sync::mpsc, time::Instant};
 use wasmfn_schema::MANIFEST_FILE;
 
-use crate::FunctionSpec;
+use crate::discovery::FunctionSpec;
 
 /// What a change to a path inside a function folder calls for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

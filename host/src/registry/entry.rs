@@ -8,7 +8,7 @@ use std::{
 
 use serde::Serialize;
 
-use crate::runtime::LoadedFunction;
+use crate::runtime::{LoadedFunction, error::LoadError};
 
 /// One function: the version serving calls (if any), the last load error (if loading
 /// failed) and the last build (in dev mode).
@@ -18,7 +18,7 @@ pub struct FunctionEntry {
     pub(super) dir: PathBuf,
     pub(super) current: Option<Arc<LoadedFunction>>,
     pub(super) version: u64,
-    pub(super) last_error: Option<String>,
+    pub(super) last_error: Option<Arc<LoadError>>,
     pub(super) last_build: Option<BuildReport>,
     pub(super) updated_at: SystemTime,
 }
@@ -47,8 +47,8 @@ impl FunctionEntry {
 
     /// The error of the last load, if the last load failed (a version loaded earlier may
     /// still be serving).
-    pub fn last_error(&self) -> Option<&str> {
-        self.last_error.as_deref()
+    pub fn last_error(&self) -> Option<&Arc<LoadError>> {
+        self.last_error.as_ref()
     }
 
     /// The last build's outcome, if the function was built since the host started.
@@ -69,7 +69,7 @@ impl FunctionEntry {
             version: self.version,
             description: manifest.and_then(|m| m.description.clone()),
             dir: self.dir.clone(),
-            last_error: self.last_error.clone(),
+            last_error: self.last_error.as_ref().map(|e| e.to_string()),
             build: self.last_build.as_ref().map(BuildReport::info),
             updated_at: rfc3339(self.updated_at),
         }

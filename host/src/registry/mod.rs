@@ -21,8 +21,8 @@ use wasmfn_schema::MANIFEST_FILE;
 
 pub use self::entry::{BuildInfo, BuildReport, FunctionEntry, FunctionInfo, FunctionStatus};
 use crate::{
-    DiscoveryError, FunctionSpec, discover,
-    runtime::{LoadError, LoadedFunction, RuntimeOptions},
+    discovery::{DiscoveryError, FunctionSpec, discover},
+    runtime::{LoadedFunction, RuntimeOptions, error::LoadError},
 };
 
 type Table = BTreeMap<String, Arc<FunctionEntry>>;
@@ -94,7 +94,10 @@ impl FunctionRegistry {
     /// Reads and loads the function in `dir`, replacing the version of the same name. On
     /// failure the error is recorded on the entry and returned; a version already serving
     /// keeps serving.
-    pub fn load_from_dir(&self, dir: impl AsRef<Path>) -> Result<Arc<FunctionEntry>, String> {
+    pub fn load_from_dir(
+        &self,
+        dir: impl AsRef<Path>,
+    ) -> Result<Arc<FunctionEntry>, Arc<LoadError>> {
         let dir = dir.as_ref();
         let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let spec = FunctionSpec::from_dir(&dir);
@@ -102,12 +105,12 @@ impl FunctionRegistry {
     }
 
     /// Loads `spec`, replacing the version of the same name once the new one is compiled.
-    pub fn load(&self, spec: FunctionSpec) -> Result<Arc<FunctionEntry>, String> {
+    pub fn load(&self, spec: FunctionSpec) -> Result<Arc<FunctionEntry>, Arc<LoadError>> {
         outcome(self.load_or_disable(spec.dir.clone(), Ok(spec)))
     }
 
     /// Reloads the function called `name` from its folder.
-    pub fn reload(&self, name: &str) -> Option<Result<Arc<FunctionEntry>, String>> {
+    pub fn reload(&self, name: &str) -> Option<Result<Arc<FunctionEntry>, Arc<LoadError>>> {
         let dir = self.get(name)?.dir.clone();
         Some(self.load_from_dir(dir))
     }
@@ -173,23 +176,14 @@ impl FunctionRegistry {
             None => Ok(spec),
         });
         // Compile outside the writer lock: it is the slow part.
-        // Serve mode never builds: a missing build output is a warning for the deploy to fix.
-        let mut not_built = false;
         let (name, loaded) = match spec {
-            Ok(spec) => {
-                let name = spec.name().to_owned();
-                let loaded = LoadedFunction::load(spec, &self.options).map_err(|e| {
-                    not_built = matches!(e, LoadError::NotBuilt { .. });
-                    e.to_string()
-                });
-                (name, loaded)
-            }
+            Ok(spec) => (spec.name().to_owned(), LoadedFunction::load(spec, &self.options)),
             // Unreadable manifest: the entry this folder already has, else the folder's name.
             Err(error) => {
                 let name = self.get_by_dir(&dir).map(|e| e.name.clone()).unwrap_or_else(|| {
                     dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
                 });
-                (name, Err(error.to_string()))
+                (name, Err(LoadError::Discovery(error)))
             }
         };
         self.update(|table| {
@@ -210,7 +204,8 @@ impl FunctionRegistry {
                     }
                 }
                 Err(error) => {
-                    if not_built {
+                    // Serve mode never builds: a missing build output is for the deploy to fix.
+                    if matches!(error, LoadError::NotBuilt { .. }) {
                         tracing::warn!(function = %name, dir = %dir.display(), "{error}");
                     } else {
                         tracing::error!(function = %name, dir = %dir.display(), "{error}");
@@ -220,7 +215,7 @@ impl FunctionRegistry {
                         dir: dir.clone(),
                         current: previous.and_then(|p| p.current.clone()),
                         version,
-                        last_error: Some(error),
+                        last_error: Some(Arc::new(error)),
                         last_build,
                         updated_at: SystemTime::now(),
                     }
@@ -229,14 +224,14 @@ impl FunctionRegistry {
             // Another folder's function has this name (a load that raced ours, or a folder
             // named like it whose manifest is unreadable): it stays; this one is not listed.
             if let Some(other) = table.get(&name).filter(|e| e.dir != dir) {
-                let message = format!(
-                    "{}: name {name:?} is also declared by {}; only the first keeps it",
-                    dir.join(MANIFEST_FILE).display(),
-                    other.dir.join(MANIFEST_FILE).display()
-                );
-                tracing::error!(function = %name, "{message}");
-                let refused = FunctionEntry { current: None, last_error: Some(message), ..entry };
-                return Arc::new(refused);
+                let error = LoadError::Discovery(DiscoveryError::Conflict {
+                    claim: format!("name {name:?}"),
+                    file: dir.join(MANIFEST_FILE),
+                    other: other.dir.join(MANIFEST_FILE),
+                });
+                tracing::error!(function = %name, "{error}");
+                let last_error = Some(Arc::new(error));
+                return Arc::new(FunctionEntry { current: None, last_error, ..entry });
             }
             // A renamed function: its folder's old name goes away.
             table.retain(|other, e| other == &name || e.dir != dir);
@@ -248,9 +243,9 @@ impl FunctionRegistry {
 }
 
 /// The entry a load produced, or the error it recorded.
-fn outcome(entry: Arc<FunctionEntry>) -> Result<Arc<FunctionEntry>, String> {
-    match entry.last_error() {
-        Some(error) => Err(error.to_owned()),
+fn outcome(entry: Arc<FunctionEntry>) -> Result<Arc<FunctionEntry>, Arc<LoadError>> {
+    match &entry.last_error {
+        Some(error) => Err(Arc::clone(error)),
         None => Ok(entry),
     }
 }

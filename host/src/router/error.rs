@@ -10,7 +10,7 @@ use axum::{
 };
 use wasmfn_schema::wire::{ErrorBody, codes};
 
-use crate::InvokeError;
+use crate::{runtime::error::InvokeError, triggers::WebhookError};
 
 /// What a request body that missed its deadline fails with (see
 /// [`ServerOptions::with_body_timeout`](crate::server::ServerOptions::with_body_timeout)); the
@@ -60,6 +60,19 @@ impl ApiError {
 impl From<InvokeError> for ApiError {
     fn from(error: InvokeError) -> Self {
         Self::new(error.status(), error.code(), error.public_message())
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(error: WebhookError) -> Self {
+        let (status, code) = match &error {
+            WebhookError::NotFound(_) => (StatusCode::NOT_FOUND, "webhook_not_found"),
+            WebhookError::SecretMissing { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "webhook_secret_missing")
+            }
+            WebhookError::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        };
+        Self::new(status, code, error.to_string())
     }
 }
 

@@ -11,7 +11,7 @@
 //! Errors are `{ "error": { "code", "message" } }` with the status from
 //! [`InvokeError::status`](crate::InvokeError::status); an oversized body is 413.
 
-mod error;
+pub(crate) mod error;
 mod layer;
 
 use std::{
@@ -32,12 +32,14 @@ use wasmfn_schema::wire::codes;
 
 use self::error::{PathParam, relative};
 pub use self::{
-    error::{ApiError, BodyTimeout},
+    error::ApiError,
     layer::{FunctionsLayer, WithFunctions},
 };
 use crate::{
-    FunctionRegistry, FunctionService, Invocation, InvokeError, Trigger,
-    registry::{FunctionInfo, FunctionStatus},
+    invocation::{Invocation, Trigger},
+    registry::{FunctionInfo, FunctionRegistry, FunctionStatus},
+    runtime::error::InvokeError,
+    service::FunctionService,
     triggers::WebhookVerifier,
 };
 
@@ -53,7 +55,7 @@ struct ApiState {
 
 /// The router for `registry`'s functions, accepting request bodies up to `body_limit` bytes
 /// and checking webhooks with `webhooks`.
-pub fn router(
+pub(crate) fn router(
     registry: Arc<FunctionRegistry>,
     body_limit: usize,
     webhooks: Arc<WebhookVerifier>,
@@ -115,8 +117,10 @@ async fn webhook(
     let body = body.map_err(|rejection| {
         ApiError::from_body_rejection(&format!("webhook {path}"), rejection)
     })?;
-    let invocation =
-        state.webhooks.invocation(&state.registry, &path, method.as_str(), &headers, &body)?;
+    let invocation = state
+        .webhooks
+        .invocation(&state.registry, &path, method.as_str(), &headers, &body)
+        .map_err(ApiError::from)?;
     let output = state.service.clone().oneshot(invocation).await.map_err(|e| state.public(e))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], output).into_response())
 }

@@ -1,14 +1,23 @@
-use std::{path::PathBuf, time::Duration};
+//! [`LoadError`] (why a function could not be loaded) and [`InvokeError`] (why a call failed),
+//! the one error of each, with a stable code and an HTTP status per call error.
+
+use std::{fmt, path::PathBuf, sync::Arc, time::Duration};
 
 use wasmfn_schema::{
     ProcessLanguage, Runtime,
     wire::{GuestError, codes},
 };
 
+use crate::discovery::DiscoveryError;
+
 /// Why a function could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadError {
+    /// Its folder is not a usable function (no or a bad manifest, a path out of the folder, a
+    /// name or webhook path another folder holds).
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
     /// The manifest asks for a runtime this host does not run.
     #[error("function {function}: runtime {runtime:?} is not supported yet")]
     UnsupportedRuntime {
@@ -150,8 +159,8 @@ pub enum InvokeError {
     Disabled {
         /// The function.
         function: String,
-        /// Why: the load error.
-        reason: String,
+        /// Why: its last load's error, or why it stopped serving.
+        reason: DisabledReason,
     },
     /// The input was rejected before reaching the guest (not JSON, too large).
     #[error("invalid input for {function}: {message}")]
@@ -241,6 +250,29 @@ pub enum InvokeError {
         /// The limit, in bytes.
         limit: u64,
     },
+}
+
+/// Why a function is disabled.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum DisabledReason {
+    /// Its last load failed and no earlier version serves.
+    Load(Arc<LoadError>),
+    /// It was loaded but can no longer run (a process function's source changed under serve
+    /// mode); the message says why.
+    Stale(String),
+    /// It was never loaded.
+    NotLoaded,
+}
+
+impl fmt::Display for DisabledReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Load(error) => error.fmt(f),
+            Self::Stale(message) => f.write_str(message),
+            Self::NotLoaded => f.write_str("not loaded"),
+        }
+    }
 }
 
 fn stderr_suffix(stderr: &str) -> String {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use tokio::time::{Instant, Sleep};
 
-use crate::router::BodyTimeout;
+use crate::router::error::BodyTimeout;
 
 /// `inner`, failing with [`BodyTimeout`] once `timeout` has passed since the request's headers
 /// arrived. A deadline for the whole body, not per chunk: a client trickling a byte at a time

@@ -41,6 +41,7 @@ use tokio::{net::TcpListener, sync::Semaphore};
 use tower::ServiceExt;
 
 use self::body::DeadlineBody;
+pub use crate::router::error::BodyTimeout;
 
 /// How [`serve`] bounds its clients. Build it with the `with_*` methods.
 #[derive(Clone, Debug)]

@@ -13,7 +13,12 @@ use bytes::Bytes;
 use tower::Service;
 use tracing::{Instrument, field::Empty};
 
-use crate::{FunctionRegistry, Invocation, InvokeError};
+use crate::{
+    invocation::{self, Invocation},
+    json,
+    registry::FunctionRegistry,
+    runtime::error::{DisabledReason, InvokeError},
+};
 
 /// Calls functions from a [`FunctionRegistry`]: `Service<Invocation, Response = Bytes>`, the
 /// response being the function's JSON output. Cheap to clone.
@@ -59,7 +64,7 @@ impl Service<Invocation> for FunctionService {
     }
 
     fn call(&mut self, invocation: Invocation) -> Self::Future {
-        let id = crate::invocation::next_call_id();
+        let id = invocation::next_call_id();
         let span = tracing::info_span!(
             "invocation",
             function = %invocation.function,
@@ -107,18 +112,18 @@ async fn invoke(
     let entry =
         registry.get(&name).ok_or_else(|| InvokeError::NotFound { function: name.clone() })?;
     let Some(function) = entry.current().cloned() else {
-        let reason = entry.last_error().unwrap_or("not loaded").to_owned();
+        let reason = entry
+            .last_error()
+            .map_or(DisabledReason::NotLoaded, |error| DisabledReason::Load(Arc::clone(error)));
         return Err(InvokeError::Disabled { function: name, reason });
     };
     // No input at all is the guest's to read as it likes (wasmfn's PDKs: `null`).
     let empty = invocation.input.iter().all(u8::is_ascii_whitespace);
-    if !empty
-        && let Err(message) = crate::json::check(&invocation.input, Some(crate::json::MAX_DEPTH))
-    {
+    if !empty && let Err(message) = json::check(&invocation.input, Some(json::MAX_DEPTH)) {
         return Err(InvokeError::InvalidInput { function: name, message });
     }
     let output = function.call_as(invocation.input, id).await?;
-    if let Err(message) = crate::json::check(&output, None) {
+    if let Err(message) = json::check(&output, None) {
         return Err(InvokeError::InvalidOutput { function: name, message });
     }
     Ok(output)

@@ -21,7 +21,12 @@ use tokio::sync::broadcast;
 use tower::ServiceExt;
 use wasmfn_schema::{DatabaseAction, Hook};
 
-use crate::{FunctionRegistry, FunctionService, Invocation, InvokeError, Trigger};
+use crate::{
+    invocation::{Invocation, Trigger},
+    registry::FunctionRegistry,
+    runtime::error::InvokeError,
+    service::FunctionService,
+};
 
 /// A row change in the app's database.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -64,18 +69,50 @@ impl DbEvent {
     }
 }
 
-/// How background deliveries retry.
+/// How background deliveries retry: `attempts` tries in all, waiting `backoff` before the
+/// first retry and twice as long before each next one.
+///
+/// ```
+/// use std::time::Duration;
+/// use wasmfn::triggers::RetryPolicy;
+///
+/// let retry = RetryPolicy::default().with_attempts(5).with_backoff(Duration::from_secs(1));
+/// assert_eq!(retry.attempts(), 5);
+/// ```
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Tries in all, the first included (default 3).
-    pub attempts: u32,
-    /// The wait before the first retry; each later wait doubles (default 200 ms).
-    pub backoff: Duration,
+    attempts: u32,
+    backoff: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self { attempts: 3, backoff: Duration::from_millis(200) }
+    }
+}
+
+impl RetryPolicy {
+    /// Tries in all, the first included (default 3; at least 1).
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts.max(1);
+        self
+    }
+
+    /// The wait before the first retry; each later wait doubles (default 200 ms).
+    pub fn with_backoff(mut self, backoff: Duration) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Tries in all.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The wait before the first retry.
+    pub fn backoff(&self) -> Duration {
+        self.backoff
     }
 }
 
@@ -151,11 +188,11 @@ impl DatabaseEvents {
 
     async fn deliver(&self, function: String, event: DbEvent) {
         let mut wait = self.retry.backoff;
-        for attempt in 1..=self.retry.attempts.max(1) {
+        for attempt in 1..=self.retry.attempts {
             let delivery = self.call(function.clone(), event.clone(), attempt).await;
             let Err(error) = &delivery.result else { return };
             let transient = error.status().is_server_error();
-            let last = attempt == self.retry.attempts.max(1) || !transient;
+            let last = attempt == self.retry.attempts || !transient;
             tracing::warn!(
                 function = %function, table = %event.table, action = ?event.action, attempt,
                 "database hook failed{}: {error}",

@@ -4,27 +4,26 @@
 //!
 //! | trigger | manifest | how it arrives |
 //! | --- | --- | --- |
-//! | [`schedule`] | `type: schedule, cron: "*/5 * * * *"` | a [`Scheduler`] task per schedule |
-//! | [`webhook`] | `type: webhook, path: github, secret_env: …` | `POST /api/webhooks/{path}`, HMAC-signed |
-//! | [`database`] | `type: database, source: users, action: insert` | the app calls [`DatabaseEvents::emit`] |
+//! | schedule | `type: schedule, cron: "*/5 * * * *"` | a [`Scheduler`] task per schedule |
+//! | webhook | `type: webhook, path: github, secret_env: …` | `POST /api/webhooks/{path}`, HMAC-signed ([`WebhookVerifier`], [`signature_header`]) |
+//! | database | `type: database, source: users, action: insert` | the app calls [`DatabaseEvents::emit`] |
 //!
 //! [`Invocation`]: crate::Invocation
 //! [`FunctionService`]: crate::FunctionService
 
-pub mod database;
-pub mod schedule;
-pub mod webhook;
+mod database;
+mod schedule;
+mod webhook;
 
 pub use self::{
     database::{DatabaseEvents, DbEvent, HookDelivery, RetryPolicy},
     schedule::{ScheduledRun, Scheduler},
-    webhook::{SecretSource, WebhookVerifier},
+    webhook::{SIGNATURE_HEADER, SecretSource, WebhookError, WebhookVerifier, signature_header},
 };
+use crate::registry::FunctionRegistry;
 
 /// Every hook of every loaded function, with the function's name, sorted by name.
-pub(crate) fn loaded_hooks(
-    registry: &crate::FunctionRegistry,
-) -> Vec<(String, wasmfn_schema::Hook)> {
+pub(crate) fn loaded_hooks(registry: &FunctionRegistry) -> Vec<(String, wasmfn_schema::Hook)> {
     let mut hooks = Vec::new();
     for entry in registry.entries() {
         if let Some(function) = entry.current() {

@@ -20,7 +20,11 @@ use tokio::{sync::broadcast, task::JoinHandle};
 use tower::ServiceExt;
 use wasmfn_schema::{CronSchedule, Hook};
 
-use crate::{FunctionRegistry, FunctionService, Invocation, Trigger};
+use crate::{
+    invocation::{Invocation, Trigger},
+    registry::FunctionRegistry,
+    service::FunctionService,
+};
 
 /// One run of a scheduled function, as [`Scheduler::subscribe`] reports it.
 #[derive(Clone, Debug)]

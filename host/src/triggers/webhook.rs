@@ -25,13 +25,17 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use wasmfn_schema::Hook;
 
-use crate::{ApiError, FunctionRegistry, Invocation, Trigger};
+use crate::{
+    invocation::{Invocation, Trigger},
+    json,
+    registry::FunctionRegistry,
+};
 
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "x-wasmfn-signature";
@@ -75,6 +79,31 @@ impl fmt::Debug for SecretSource {
     }
 }
 
+/// Why a webhook request does not reach its function.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// No loaded function declares the path (404 `webhook_not_found`).
+    #[error("no function handles the webhook {0:?}")]
+    NotFound(String),
+    /// The hook's secret is not set where secrets are looked up (503 `webhook_secret_missing`).
+    #[error("the webhook {path:?} has no secret configured ({secret_env})")]
+    SecretMissing {
+        /// The webhook's path.
+        path: String,
+        /// The variable its manifest names.
+        secret_env: String,
+    },
+    /// The signature is missing, malformed, wrong, stale or replayed (401 `unauthorized`).
+    #[error("webhook {path:?}: {reason}")]
+    Unauthorized {
+        /// The webhook's path.
+        path: String,
+        /// What is wrong with the request.
+        reason: &'static str,
+    },
+}
+
 /// Checks webhook signatures and remembers the ones used, to refuse replays.
 #[derive(Debug)]
 pub struct WebhookVerifier {
@@ -105,14 +134,9 @@ impl WebhookVerifier {
         method: &str,
         headers: &HeaderMap,
         body: &Bytes,
-    ) -> Result<Invocation, ApiError> {
-        let (function, secret_env) = find_hook(registry, path).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "webhook_not_found",
-                format!("no function handles the webhook {path:?}"),
-            )
-        })?;
+    ) -> Result<Invocation, WebhookError> {
+        let (function, secret_env) =
+            find_hook(registry, path).ok_or_else(|| WebhookError::NotFound(path.to_owned()))?;
         let secret = self.secrets.get(&secret_env).ok_or_else(|| {
             let mut logged = self.missing_logged.lock().unwrap_or_else(|e| e.into_inner());
             let due = logged.get(&secret_env).is_none_or(|at| at.elapsed() >= LOG_EVERY);
@@ -120,25 +144,17 @@ impl WebhookVerifier {
                 logged.insert(secret_env.clone(), Instant::now());
                 tracing::error!(function = %function, "webhook secret {secret_env} is not set");
             }
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "webhook_secret_missing",
-                format!("the webhook {path:?} has no secret configured ({secret_env})"),
-            )
+            WebhookError::SecretMissing { path: path.to_owned(), secret_env: secret_env.clone() }
         })?;
         self.verify(headers, body, secret.as_bytes(), SystemTime::now()).map_err(|reason| {
             tracing::debug!(function = %function, "webhook {path:?} refused: {reason}");
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                format!("webhook {path:?}: {reason}"),
-            )
+            WebhookError::Unauthorized { path: path.to_owned(), reason }
         })?;
         let headers: BTreeMap<&str, &str> =
             headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))).collect();
         let text = String::from_utf8_lossy(body);
         // `json` sits one level down in the input, which is bounded like any other.
-        let parses = crate::json::check(body, Some(crate::json::MAX_DEPTH - 1)).is_ok();
+        let parses = json::check(body, Some(json::MAX_DEPTH - 1)).is_ok();
         let json = parses.then(|| serde_json::from_slice(body).ok()).flatten();
         let json = json.unwrap_or(serde_json::Value::Null);
         let input = serde_json::json!({

@@ -97,7 +97,7 @@ impl Request {
     /// there is no response: no API connected, the call's time ran out, the app failed.
     pub fn send(self) -> Result<Response, Error> {
         let (method, path) = (self.inner.method.clone(), self.inner.path.clone());
-        match host::request(self.inner) {
+        match crate::abi::api_request(self.inner) {
             ApiResult::Response(inner) => Ok(Response { method, path, inner }),
             ApiResult::Error(error) => Err(Error::new(error.code, error.message)),
         }
@@ -159,40 +159,5 @@ impl Response {
                 self.method, self.path, self.inner.status, self.inner.body
             ),
         ))
-    }
-}
-
-#[cfg(target_arch = "wasm32")]
-mod host {
-    use extism_pdk::Json;
-    use wasmfn_schema::wire::{ApiRequest, ApiResult, ErrorDetail, codes};
-
-    #[extism_pdk::host_fn]
-    extern "ExtismHost" {
-        fn wasmfn_api_request(request: Json<ApiRequest>) -> Json<ApiResult>;
-    }
-
-    pub(super) fn request(request: ApiRequest) -> ApiResult {
-        // SAFETY: the wasmfn host defines `wasmfn_api_request` with this signature.
-        #[allow(unsafe_code)]
-        match unsafe { wasmfn_api_request(Json(request)) } {
-            Ok(Json(result)) => result,
-            Err(e) => ApiResult::Error(ErrorDetail {
-                code: codes::HOST_API_FAILED.to_owned(),
-                message: e.to_string(),
-            }),
-        }
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-mod host {
-    use wasmfn_schema::wire::{ApiRequest, ApiResult, ErrorDetail, codes};
-
-    pub(super) fn request(_: ApiRequest) -> ApiResult {
-        ApiResult::Error(ErrorDetail {
-            code: codes::HOST_API_UNAVAILABLE.to_owned(),
-            message: "the host app's API is only reachable when running in wasmfn".to_owned(),
-        })
     }
 }

@@ -46,6 +46,8 @@
 //! Outside wasm (unit tests, doctests) the host calls ([`config::get`], logging, [`api`]) are
 //! inert: config reads return `None`, logs go nowhere, API requests fail.
 
+#[doc(hidden)]
+pub mod abi;
 pub mod api;
 pub mod config;
 mod error;

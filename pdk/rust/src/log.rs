@@ -55,27 +55,5 @@ pub fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> Value {
 #[doc(hidden)]
 pub fn log(level: &str, message: String, fields: Map<String, Value>) {
     let record = wasmfn_schema::wire::LogRecord { level: level.to_owned(), message, fields };
-    host::log(record);
-}
-
-#[cfg(target_arch = "wasm32")]
-mod host {
-    use extism_pdk::Json;
-    use wasmfn_schema::wire::LogRecord;
-
-    #[extism_pdk::host_fn]
-    extern "ExtismHost" {
-        fn wasmfn_log(record: Json<LogRecord>);
-    }
-
-    pub(super) fn log(record: LogRecord) {
-        // SAFETY: the wasmfn host defines `wasmfn_log` with this signature.
-        #[allow(unsafe_code)]
-        let _ = unsafe { wasmfn_log(Json(record)) };
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-mod host {
-    pub(super) fn log(_: wasmfn_schema::wire::LogRecord) {}
+    crate::abi::log(record);
 }

@@ -18,10 +18,11 @@ use rquickjs::{
     CatchResultExt, CaughtError, Context, Ctx, Function, Object, Persistent, Promise, Runtime,
     Value, context::EvalOptions, promise::PromiseState,
 };
-use wasmfn_schema::wire::{GuestError, codes};
+use wasmfn_schema::{
+    bundle::MODULE_GLOBAL,
+    wire::{GuestError, codes},
+};
 
-/// The global the bundle's exports land in (esbuild's `--global-name`).
-const MODULE_GLOBAL: &str = "__wasmfn_module";
 /// QuickJS's own stack limit; without one, every eval in wasm fails as a stack overflow.
 const MAX_STACK: usize = 256 * 1024;
 /// The file names stacks give the prelude and the bundle; the host maps `bundle.js`

@@ -22,6 +22,9 @@ enum Op {
     Loop,
     Spin {
         iterations: u64,
+        /// Logged before spinning: a test waits for it to know the call has started.
+        #[serde(default)]
+        announce: Option<String>,
     },
     Alloc {
         mib: usize,
@@ -78,7 +81,12 @@ fn handle(op: Op) -> Result<Value, Error> {
         Op::Panic { message } => panic!("{message}"),
         #[allow(clippy::empty_loop)]
         Op::Loop => loop {},
-        Op::Spin { iterations } => json!({ "spun": iterations, "x": spin(iterations) }),
+        Op::Spin { iterations, announce } => {
+            if let Some(announce) = announce {
+                info!("{announce}");
+            }
+            json!({ "spun": iterations, "x": spin(iterations) })
+        }
         Op::Alloc { mib } => {
             let mut chunks = Vec::new();
             for _ in 0..mib {

@@ -1,0 +1,6 @@
+#[wasmfn_pdk::function]
+fn handle(input: String) {
+    let _ = input;
+}
+
+fn main() {}
