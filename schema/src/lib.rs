@@ -24,7 +24,8 @@ pub mod wire;
 
 #[cfg(feature = "manifest")]
 pub use manifest::{
-    ApiScope, Build, CronSchedule, DEFAULT_ARTIFACT, DatabaseAction, DatabaseHook, FunctionName,
-    Hook, HostApiAccess, Location, MANIFEST_FILE, Manifest, ManifestError, MemoryLimit,
-    NonEmptyString, ProcessConfig, ProcessLanguage, Runtime, ScheduleHook, Timeout, WebhookHook,
+    ApiScope, Build, CatchUp, CronSchedule, DEFAULT_ARTIFACT, DatabaseAction, DatabaseHook,
+    FunctionName, Hook, HostApiAccess, Location, MANIFEST_FILE, Manifest, ManifestError,
+    MemoryLimit, NonEmptyString, ProcessConfig, ProcessLanguage, Runtime, ScheduleHook, Timeout,
+    WebhookHook,
 };

@@ -175,6 +175,10 @@ pub mod codes {
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     /// The request's body did not arrive in time.
     pub const REQUEST_TIMEOUT: &str = "request_timeout";
+    /// The shared trigger store (the database) cannot be reached; try again later.
+    pub const STORE_UNAVAILABLE: &str = "store_unavailable";
+    /// No queued call has the id asked for.
+    pub const JOB_NOT_FOUND: &str = "job_not_found";
 
     /// The codes only the host reports: faults it observed itself (a trap, a timeout, memory,
     /// a process that failed), or its refusal of a request before any function ran. A guest
@@ -200,6 +204,8 @@ pub mod codes {
             ROUTE_NOT_FOUND,
             METHOD_NOT_ALLOWED,
             REQUEST_TIMEOUT,
+            STORE_UNAVAILABLE,
+            JOB_NOT_FOUND,
         ]
         .contains(&code)
     }

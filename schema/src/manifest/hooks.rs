@@ -65,4 +65,20 @@ pub struct ScheduleHook {
     /// Whether a run may start while the previous one is still going.
     #[serde(default)]
     pub overlap: bool,
+    /// What happens to ticks missed while no replica ran (with a shared database; in one
+    /// process nothing remembers past ticks).
+    #[serde(default)]
+    pub catch_up: CatchUp,
+}
+
+/// What a schedule does about ticks that passed while every replica was down.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum CatchUp {
+    /// Missed ticks are skipped: the next run is the next tick.
+    #[default]
+    None,
+    /// The most recent missed tick runs once at startup (with its own `scheduled_at`).
+    Last,
 }

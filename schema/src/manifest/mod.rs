@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::{
     error::{Location, ManifestError},
-    hooks::{DatabaseAction, DatabaseHook, Hook, ScheduleHook, WebhookHook},
+    hooks::{CatchUp, DatabaseAction, DatabaseHook, Hook, ScheduleHook, WebhookHook},
     parse::{MAX_MANIFEST_BYTES, read_text},
     process::{ProcessConfig, ProcessLanguage},
     values::{ApiScope, CronSchedule, FunctionName, MemoryLimit, Timeout},

@@ -267,6 +267,18 @@ impl CronSchedule {
         let next = self.cron.find_next_occurrence(&time, false).ok()?;
         Some(next.with_nanosecond(0).unwrap_or(next).into())
     }
+
+    /// The last time at or before `time` the schedule fired (on a whole second), or `None`
+    /// if it never did.
+    pub fn previous_at_or_before(
+        &self,
+        time: std::time::SystemTime,
+    ) -> Option<std::time::SystemTime> {
+        use chrono::{SubsecRound, Timelike};
+        let time = chrono::DateTime::<chrono::Utc>::from(time).trunc_subsecs(0);
+        let previous = self.cron.find_previous_occurrence(&time, true).ok()?;
+        Some(previous.with_nanosecond(0).unwrap_or(previous).into())
+    }
 }
 
 impl PartialEq for CronSchedule {
