@@ -152,6 +152,11 @@ struct ServerArgs {
     /// The largest artifact (.wasm, or a process function's file) a function may load.
     #[arg(long, default_value = "128MiB", value_parser = parse_size)]
     max_artifact_size: u64,
+    /// A PostgreSQL database (`postgres://user:password@host/db`) shared by every replica:
+    /// each schedule tick runs once, queued calls and events survive crashes, webhook
+    /// replays are refused across replicas. Its tables go in the schema `wasmfn`.
+    #[arg(long, env = "WASMFN_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
 }
 
 fn parse_size(text: &str) -> Result<u64, String> {
@@ -172,6 +177,7 @@ impl ServerArgs {
             addr: self.addr,
             body_limit: self.body_limit,
             max_artifact_size: self.max_artifact_size,
+            database_url: self.database_url.as_deref(),
             server,
             mode,
         })

@@ -11,7 +11,8 @@ use crate::{
     router::FunctionsLayer,
     runtime::RuntimeOptions,
     service::FunctionService,
-    triggers::{DatabaseEvents, RetryPolicy, Scheduler, SecretSource, WebhookVerifier},
+    store::Store,
+    triggers::{DatabaseEvents, Jobs, RetryPolicy, Scheduler, SecretSource, WebhookVerifier},
 };
 
 /// Why [`FunctionsBuilder::build`] failed.
@@ -34,6 +35,10 @@ pub enum SetupError {
     #[cfg(feature = "dev")]
     #[error(transparent)]
     Dev(#[from] crate::dev::DevError),
+    /// The database URL given to `with_database_url` is not one.
+    #[cfg(feature = "postgres")]
+    #[error("the database URL is not valid: {0}")]
+    DatabaseUrl(#[source] crate::store::StoreError),
 }
 
 /// The functions an app hosts: a registry plus the ways to call it (a tower service, an axum
@@ -59,6 +64,8 @@ pub struct Functions {
     webhooks: Arc<WebhookVerifier>,
     scheduler: Option<Scheduler>,
     database: DatabaseEvents,
+    jobs: Jobs,
+    store: Store,
     host_api: HostApi,
     #[cfg(feature = "dev")]
     dev: Option<crate::dev::DevServer>,
@@ -87,6 +94,7 @@ impl Functions {
             Arc::clone(&self.registry),
             self.body_limit,
             Arc::clone(&self.webhooks),
+            self.jobs.clone(),
         )
     }
 
@@ -102,6 +110,22 @@ impl Functions {
     /// `functions.database().emit(DbEvent::insert("users", row))`.
     pub fn database(&self) -> &DatabaseEvents {
         &self.database
+    }
+
+    /// Connects to the trigger store and creates or upgrades its schema, if it has not yet:
+    /// for an app that wants to fail (or say so) at startup rather than on first use. In
+    /// memory, at once.
+    pub async fn store_ready(&self) -> Result<(), crate::store::StoreError> {
+        match &self.store {
+            Store::Memory(_) => Ok(()),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(pg) => pg.migrate().await,
+        }
+    }
+
+    /// Queued calls: enqueue one, read its result, list and re-drive dead ones.
+    pub fn jobs(&self) -> &Jobs {
+        &self.jobs
     }
 
     /// The app's API as functions reach it: [`connect`](HostApi::connect) your router so
@@ -129,6 +153,14 @@ impl Functions {
     }
 }
 
+/// The PostgreSQL database the trigger state goes in.
+#[cfg(feature = "postgres")]
+#[derive(Clone, Debug)]
+enum Database {
+    Pool(sqlx::PgPool),
+    Url(String),
+}
+
 /// Configures [`Functions`].
 #[derive(Clone, Debug)]
 pub struct FunctionsBuilder {
@@ -139,6 +171,10 @@ pub struct FunctionsBuilder {
     schedules: bool,
     secrets: SecretSource,
     retry: RetryPolicy,
+    #[cfg(feature = "postgres")]
+    database: Option<Database>,
+    #[cfg(feature = "postgres")]
+    relay: crate::triggers::RelayOptions,
     #[cfg(feature = "dev")]
     dev: crate::dev::DevOptions,
 }
@@ -153,6 +189,10 @@ impl Default for FunctionsBuilder {
             schedules: true,
             secrets: SecretSource::env(),
             retry: RetryPolicy::default(),
+            #[cfg(feature = "postgres")]
+            database: None,
+            #[cfg(feature = "postgres")]
+            relay: crate::triggers::RelayOptions::default(),
             #[cfg(feature = "dev")]
             dev: crate::dev::DevOptions::default(),
         }
@@ -181,7 +221,8 @@ impl FunctionsBuilder {
     }
 
     /// Whether functions' cron schedules run (default: yes, when built inside a tokio
-    /// runtime). Turn them off on all but one replica of an app, or they fire once per replica.
+    /// runtime). Replicas sharing a PostgreSQL store run each tick once between them; without
+    /// one, every replica fires every tick.
     pub fn with_schedules(mut self, enabled: bool) -> Self {
         self.schedules = enabled;
         self
@@ -194,7 +235,34 @@ impl FunctionsBuilder {
         self
     }
 
-    /// How background database-hook deliveries retry (default: 3 tries, 200 ms doubling).
+    /// Shares the trigger state with every replica on this PostgreSQL database (the app's own
+    /// pool is fine): schedules run each tick once, `emit_in` events and queued calls are
+    /// delivered at least once by any replica, webhook replays are refused everywhere. The
+    /// schema `wasmfn` is created on first use.
+    #[cfg(feature = "postgres")]
+    pub fn with_postgres(mut self, pool: sqlx::PgPool) -> Self {
+        self.database = Some(Database::Pool(pool));
+        self
+    }
+
+    /// [`with_postgres`](Self::with_postgres) with a pool of its own for `url`
+    /// (`postgres://user:password@host/database`), connected on first use: a database that is
+    /// down at startup only delays the triggers. An invalid URL fails [`build`](Self::build).
+    #[cfg(feature = "postgres")]
+    pub fn with_database_url(mut self, url: impl Into<String>) -> Self {
+        self.database = Some(Database::Url(url.into()));
+        self
+    }
+
+    /// How each replica's relay claims and waits for queued calls (with PostgreSQL).
+    #[cfg(feature = "postgres")]
+    pub fn with_relay(mut self, relay: crate::triggers::RelayOptions) -> Self {
+        self.relay = relay;
+        self
+    }
+
+    /// How background database-hook deliveries and queued calls retry (default: 3 tries,
+    /// 200 ms doubling).
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -218,6 +286,7 @@ impl FunctionsBuilder {
     /// disabled with its error; only an unreadable directory fails the build. In dev mode it
     /// then starts the watchers and the builds of stale functions, in the background.
     pub fn build(mut self) -> Result<Functions, SetupError> {
+        let store = self.store()?;
         let host_api = self.runtime.host_api.clone();
         self.runtime.mode = self.mode;
         let registry = Arc::new(FunctionRegistry::new(self.runtime));
@@ -232,25 +301,56 @@ impl FunctionsBuilder {
             (Mode::Dev, None) => return Err(SetupError::DevWithoutDir),
             (Mode::Dev, Some(dir)) => Some(crate::dev::DevServer::start(&registry, dir, self.dev)?),
         };
-        let runtime = tokio::runtime::Handle::try_current();
-        let scheduler = match (self.schedules, runtime) {
-            (true, Ok(_)) => Some(Scheduler::start(&registry)),
-            (true, Err(_)) => {
+        let in_runtime = tokio::runtime::Handle::try_current().is_ok();
+        let scheduler = match (self.schedules, in_runtime) {
+            (true, true) => Some(Scheduler::start_with(&registry, store.clone())),
+            (true, false) => {
                 tracing::debug!("built outside a tokio runtime: schedules do not run");
                 None
             }
             (false, _) => None,
         };
-        let database = DatabaseEvents::new(Arc::clone(&registry), self.retry);
+        let database = DatabaseEvents::with_store(Arc::clone(&registry), self.retry, store.clone());
+        #[cfg(feature = "postgres")]
+        if let (Store::Postgres(store), true, true) = (&store, in_runtime, self.relay.enabled()) {
+            let relay = crate::triggers::Relay {
+                registry: Arc::downgrade(&registry),
+                store: store.clone(),
+                retry: self.retry,
+                options: self.relay,
+                deliveries: database.deliveries().clone(),
+            };
+            tokio::spawn(relay.run());
+        }
+        let jobs = Jobs::new(Arc::clone(&registry), store.clone(), self.retry);
         Ok(Functions {
             registry,
             body_limit: self.body_limit,
-            webhooks: Arc::new(WebhookVerifier::new(self.secrets)),
+            webhooks: Arc::new(WebhookVerifier::with_store(self.secrets, store.clone())),
             scheduler,
             database,
+            jobs,
+            store,
             host_api,
             #[cfg(feature = "dev")]
             dev,
         })
+    }
+
+    /// Where the trigger state goes: memory, or the database given.
+    fn store(&self) -> Result<Store, SetupError> {
+        #[cfg(feature = "postgres")]
+        match &self.database {
+            None => {}
+            Some(Database::Pool(pool)) => {
+                return Ok(Store::Postgres(crate::store::PgStore::new(pool.clone())));
+            }
+            Some(Database::Url(url)) => {
+                let store =
+                    crate::store::PgStore::connect_lazy(url).map_err(SetupError::DatabaseUrl)?;
+                return Ok(Store::Postgres(store));
+            }
+        }
+        Ok(Store::default())
     }
 }

@@ -22,7 +22,7 @@ pub fn verify_webhook(header: &[u8], body: &[u8], secret: &[u8], now: u64) -> Re
     headers.insert(SIGNATURE_HEADER, value);
     let now = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(now));
     let now = now.unwrap_or(SystemTime::UNIX_EPOCH);
-    verifier.verify(&headers, body, secret, now).map_err(str::to_owned)
+    verifier.check_signature(&headers, body, secret, now).map(drop).map_err(str::to_owned)
 }
 
 /// A JS function's error stack with the bundle's positions mapped through `source_map` (if it

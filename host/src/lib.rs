@@ -35,7 +35,8 @@
 //! | HTTP | [`Functions::router`], [`Functions::app`], [`FunctionsLayer`], [`WithFunctions`], [`ApiError`]; [`server`] to serve it with limits |
 //! | function folders | [`FunctionSpec`], [`discover`], [`DiscoveryError`], [`Entrypoint`], [`LoadError`] |
 //! | lower level | [`registry`] (the table of functions), [`runtime`] (loading one function, its options) |
-//! | triggers and callbacks | [`triggers`] (database events, webhooks, schedules), [`host_api`] (functions calling the app) |
+//! | triggers and callbacks | [`triggers`] (database events, webhooks, schedules, queued calls), [`host_api`] (functions calling the app) |
+//! | shared trigger state | [`store`] (memory, or PostgreSQL with feature `postgres`: replicas share schedules, events, jobs) |
 //! | dev mode (feature `dev`) | `dev` |
 //! | manifest and wire types | [`schema`] (the `wasmfn-schema` crate) |
 #![forbid(unsafe_code)]
@@ -56,6 +57,7 @@ mod router;
 pub mod runtime;
 pub mod server;
 mod service;
+pub mod store;
 pub mod triggers;
 
 pub use self::{

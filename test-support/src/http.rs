@@ -133,14 +133,27 @@ impl HttpLoad {
 
 /// A raw HTTP/1.1 exchange, so the test needs no client library.
 pub fn request(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    request_with(addr, method, path, &[], body)
+}
+
+/// [`request`] with extra headers.
+pub fn request_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, serde_json::Value) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     // A server that stopped answering fails the test instead of hanging it.
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let headers: String =
+        headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         {headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();

@@ -1,8 +1,8 @@
 //! What wasmfn's tests, benches and examples share, in one place: real guests built once
 //! ([`guests`]), function folders ([`FunctionsDir`]), in-process calls ([`calls`]), the one
-//! HTTP client and a real server ([`http`]), the `wasmfn` binary as a process ([`cli`]), and
-//! waiting for a condition or a guest's word instead of sleeping ([`wait_until`],
-//! [`signals`]).
+//! HTTP client and a real server ([`http`]), the `wasmfn` binary as a process ([`cli`]), a real
+//! PostgreSQL server ([`Postgres`]), and waiting for a condition or a guest's word instead of
+//! sleeping ([`wait_until`], [`signals`]).
 //!
 //! Not published; every test and bench of the workspace uses it instead of a copy of its own.
 #![allow(missing_docs, reason = "test helpers, documented where their use is not obvious")]
@@ -12,6 +12,7 @@ pub mod cli;
 mod dir;
 pub mod guests;
 pub mod http;
+pub mod postgres;
 pub mod signals;
 
 use std::time::{Duration, Instant};
@@ -21,7 +22,8 @@ pub use self::{
     cli::{KillOnDrop, Server, Stderr},
     dir::FunctionsDir,
     guests::{build_guest, built_function, example, guest_target_dir, repo_root, testbed_wasm},
-    http::{Api, HttpLoad, LoadReport, request, serve},
+    http::{Api, HttpLoad, LoadReport, request, request_with, serve},
+    postgres::Postgres,
 };
 
 /// Waits until `condition` holds, checking every 10 ms; panics naming `what` after `patience`

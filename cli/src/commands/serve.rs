@@ -20,6 +20,7 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) addr: SocketAddr,
     pub(crate) body_limit: usize,
     pub(crate) max_artifact_size: u64,
+    pub(crate) database_url: Option<&'a str>,
     pub(crate) server: ServerOptions,
     pub(crate) mode: Mode,
 }
@@ -40,6 +41,9 @@ async fn serve(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
         .with_dir(args.dir)
         .with_body_limit(args.body_limit)
         .with_runtime(RuntimeOptions::default().with_max_artifact_size(args.max_artifact_size));
+    if let Some(url) = args.database_url {
+        builder = builder.with_database_url(url);
+    }
     if args.mode == Mode::Dev {
         let runner = BuildRunner::new().with_wasmfn_binary(super::wasmfn_binary()?);
         builder = builder
@@ -47,6 +51,21 @@ async fn serve(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
             .with_dev_options(DevOptions::default().with_builder(runner));
     }
     let functions = builder.build()?;
+    if args.database_url.is_some() {
+        // Said at startup, but not fatal: the triggers wait for the database, calls do not.
+        match tokio::time::timeout(Duration::from_secs(10), functions.store_ready()).await {
+            Ok(Ok(())) => {
+                eprintln!("{} trigger state in PostgreSQL (schema wasmfn)", status(OK, "database"))
+            }
+            Ok(Err(error)) => {
+                eprintln!("{} {error}; triggers wait for it", status(WARN, "database"))
+            }
+            Err(_) => eprintln!(
+                "{} no answer within 10 s; triggers wait for it",
+                status(WARN, "database")
+            ),
+        }
+    }
     for info in functions.registry().list() {
         // Dev mode is about to build it: not worth a warning.
         let will_build = args.mode == Mode::Dev

@@ -10,7 +10,11 @@ use axum::{
 };
 use wasmfn_schema::wire::{ErrorBody, codes};
 
-use crate::{runtime::error::InvokeError, triggers::WebhookError};
+use crate::{
+    runtime::error::InvokeError,
+    store::StoreError,
+    triggers::{JobError, WebhookError},
+};
 
 /// What a request body that missed its deadline fails with (see
 /// [`ServerOptions::with_body_timeout`](crate::server::ServerOptions::with_body_timeout)); the
@@ -71,8 +75,38 @@ impl From<WebhookError> for ApiError {
                 (StatusCode::SERVICE_UNAVAILABLE, "webhook_secret_missing")
             }
             WebhookError::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            WebhookError::StoreUnavailable { source, .. } => {
+                return Self::from(source);
+            }
         };
         Self::new(status, code, error.to_string())
+    }
+}
+
+impl From<&StoreError> for ApiError {
+    /// The database's own message (addresses, names) stays in the log.
+    fn from(error: &StoreError) -> Self {
+        tracing::warn!("request refused: {error}");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::STORE_UNAVAILABLE,
+            "the trigger store cannot be reached; try again later",
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        Self::from(&error)
+    }
+}
+
+impl From<JobError> for ApiError {
+    fn from(error: JobError) -> Self {
+        match error {
+            JobError::Invoke(error) => error.into(),
+            JobError::Store(error) => error.into(),
+        }
     }
 }
 

@@ -2,10 +2,11 @@
 //!
 //! | route | what |
 //! | --- | --- |
-//! | `POST /api/functions/{name}` | call a function: JSON in, JSON out |
+//! | `POST /api/functions/{name}` | call a function: JSON in, JSON out; with `Prefer: respond-async`, 202 and a job to poll |
+//! | `GET /api/jobs/{id}` | a queued call: state, tries, output or error |
 //! | `GET /api/functions` | list functions with their status and last error |
 //! | `GET /api/functions/{name}` | one function's status |
-//! | `GET /api/health` | `ok`, or `degraded` when a function is disabled |
+//! | `GET /api/health` | `ok`, or `degraded` when a function is disabled or the trigger store is unreachable |
 //! | `POST /api/webhooks/{path}` | a signed webhook (see [`triggers::webhook`](crate::triggers::webhook)) |
 //!
 //! Errors are `{ "error": { "code", "message" } }` with the status from
@@ -40,32 +41,36 @@ use crate::{
     registry::{FunctionInfo, FunctionRegistry, FunctionStatus},
     runtime::error::InvokeError,
     service::FunctionService,
-    triggers::WebhookVerifier,
+    triggers::{Jobs, WebhookVerifier},
 };
 
 /// The paths the router answers, for [`FunctionsLayer`] to steer by.
-pub(crate) const PATH_PREFIXES: [&str; 3] = ["/api/functions", "/api/health", "/api/webhooks"];
+pub(crate) const PATH_PREFIXES: [&str; 4] =
+    ["/api/functions", "/api/health", "/api/jobs", "/api/webhooks"];
 
 #[derive(Clone)]
 struct ApiState {
     service: FunctionService,
     registry: Arc<FunctionRegistry>,
     webhooks: Arc<WebhookVerifier>,
+    jobs: Jobs,
 }
 
-/// The router for `registry`'s functions, accepting request bodies up to `body_limit` bytes
-/// and checking webhooks with `webhooks`.
+/// The router for `registry`'s functions, accepting request bodies up to `body_limit` bytes,
+/// checking webhooks with `webhooks` and queueing asynchronous calls in `jobs`.
 pub(crate) fn router(
     registry: Arc<FunctionRegistry>,
     body_limit: usize,
     webhooks: Arc<WebhookVerifier>,
+    jobs: Jobs,
 ) -> Router {
     let service = FunctionService::new(Arc::clone(&registry));
-    let state = ApiState { service, registry, webhooks };
+    let state = ApiState { service, registry, webhooks, jobs };
     Router::new()
         .route("/api/functions", get(list))
         .route("/api/functions/{name}", post(call).get(show))
         .route("/api/health", get(health))
+        .route("/api/jobs/{id}", get(job))
         .route("/api/webhooks/{*path}", post(webhook))
         // Under our prefixes, what matches nothing gets a JSON 404 too. Catch-all routes
         // rather than a router fallback: an app merging this router may have its own.
@@ -73,6 +78,9 @@ pub(crate) fn router(
         .route("/api/functions/{name}/", any(not_found))
         .route("/api/functions/{name}/{*rest}", any(not_found))
         .route("/api/health/{*rest}", any(not_found))
+        .route("/api/jobs", any(not_found))
+        .route("/api/jobs/", any(not_found))
+        .route("/api/jobs/{id}/{*rest}", any(not_found))
         .route("/api/webhooks", any(not_found))
         .route("/api/webhooks/", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
@@ -95,9 +103,19 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 async fn call(
     State(state): State<ApiState>,
     PathParam(name): PathParam,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|rejection| ApiError::from_body_rejection(&name, rejection))?;
+    if prefers_async(&headers) {
+        let job = state.jobs.enqueue(&name, &body).await.map_err(ApiError::from)?;
+        let location = format!("/api/jobs/{}", job.id);
+        let headers = [
+            (header::LOCATION, location),
+            (header::HeaderName::from_static("preference-applied"), "respond-async".to_owned()),
+        ];
+        return Ok((StatusCode::ACCEPTED, headers, Json(job)).into_response());
+    }
     // An empty body calls the function with `null`.
     // The service checks that it is JSON, for every trigger.
     let input =
@@ -105,6 +123,28 @@ async fn call(
     let invocation = Invocation::new(name, input).with_trigger(Trigger::Http);
     let output = state.service.clone().oneshot(invocation).await.map_err(|e| state.public(e))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], output).into_response())
+}
+
+/// Whether the request says `Prefer: respond-async` (RFC 7240), alone or among others.
+fn prefers_async(headers: &HeaderMap) -> bool {
+    let preferences = headers.get_all("prefer").into_iter().filter_map(|v| v.to_str().ok());
+    preferences
+        .flat_map(|value| value.split(','))
+        .any(|preference| preference.trim().eq_ignore_ascii_case("respond-async"))
+}
+
+async fn job(
+    State(state): State<ApiState>,
+    PathParam(id): PathParam,
+) -> Result<Response, ApiError> {
+    match state.jobs.get(&id).await? {
+        Some(job) => Ok(Json(job).into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            codes::JOB_NOT_FOUND,
+            "no queued call has this id",
+        )),
+    }
 }
 
 async fn webhook(
@@ -120,6 +160,7 @@ async fn webhook(
     let invocation = state
         .webhooks
         .invocation(&state.registry, &path, method.as_str(), &headers, &body)
+        .await
         .map_err(ApiError::from)?;
     let output = state.service.clone().oneshot(invocation).await.map_err(|e| state.public(e))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], output).into_response())
@@ -176,12 +217,14 @@ fn public_info(mut info: FunctionInfo, folders: &[PathBuf]) -> FunctionInfo {
 async fn health(State(state): State<ApiState>) -> impl IntoResponse {
     let functions = state.registry.list();
     let disabled = functions.iter().filter(|f| f.status == FunctionStatus::Disabled).count();
-    let status = if disabled == 0 { "ok" } else { "degraded" };
+    let store_down = state.jobs.store_unreachable();
+    let status = if disabled == 0 && !store_down { "ok" } else { "degraded" };
     (
         StatusCode::OK,
         Json(serde_json::json!({
             "status": status,
             "functions": { "ready": functions.len() - disabled, "disabled": disabled },
+            "store": if store_down { "unreachable" } else { "ok" },
         })),
     )
 }

@@ -1,17 +1,22 @@
 //! Database events: the app's data layer reports row changes, and every function whose
 //! manifest has `type: database` with that `source` (table) and `action` runs.
 //!
-//! Two delivery modes, chosen per call:
-//! - [`DatabaseEvents::emit`] (the default to use after a commit): returns at once; each
-//!   matching function runs in the background. A failure that may pass (timeout, overload, a
-//!   crash: 5xx) is retried with exponential backoff; a failure that will not (the function
-//!   refused the event: 4xx) is not. Every failure is logged; nothing reaches the caller.
+//! Three delivery modes, chosen per call:
+//! - `emit_in(&mut tx, event)` (with PostgreSQL; feature `postgres`): the event and one job
+//!   per matching function are written in the app's own transaction (an outbox), so a
+//!   rolled-back change emits nothing and a committed one is delivered at least once, by any
+//!   replica, even after a crash (see [`Jobs`](super::Jobs) for retries and dead letters).
+//! - [`DatabaseEvents::emit`]: returns at once; each matching function runs in the background
+//!   in this process. A failure that may pass (timeout, overload, a crash: 5xx) is retried
+//!   with exponential backoff; a failure that will not (the function refused the event: 4xx)
+//!   is not. Every failure is logged; nothing reaches the caller; a crash loses the event.
 //! - [`DatabaseEvents::emit_and_wait`] (before a commit, e.g. to validate): runs the matching
 //!   functions concurrently, once each, and returns every result.
 //!
 //! The function's input:
-//! `{ "type": "database", "table", "action", "old", "new", "emitted_at" }`
-//! (`old` is `null` for inserts, `new` for deletes).
+//! `{ "type": "database", "table", "action", "old", "new", "emitted_at", "id", "try" }`
+//! (`old` is `null` for inserts, `new` for deletes; `id` is the event's, the same for every
+//! try: an idempotency key; `try` counts from 1).
 
 use std::{sync::Arc, time::Duration};
 
@@ -21,11 +26,14 @@ use tokio::sync::broadcast;
 use tower::ServiceExt;
 use wasmfn_schema::{DatabaseAction, Hook};
 
+#[cfg(feature = "postgres")]
+use crate::store::NewJob;
 use crate::{
     invocation::{Invocation, Trigger},
     registry::FunctionRegistry,
     runtime::error::InvokeError,
     service::FunctionService,
+    store::Store,
 };
 
 /// A row change in the app's database.
@@ -57,6 +65,7 @@ impl DbEvent {
         Self { table: table.into(), action: DatabaseAction::Delete, old: Some(old), new: None }
     }
 
+    /// The function's input, without `id` and `try`.
     fn input(&self) -> Value {
         serde_json::json!({
             "type": "database",
@@ -66,6 +75,14 @@ impl DbEvent {
             "new": self.new,
             "emitted_at": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
         })
+    }
+
+    /// The input of try `attempt` of the event `id`.
+    fn input_for(&self, id: &str, attempt: u32) -> Value {
+        let mut input = self.input();
+        input["id"] = id.into();
+        input["try"] = attempt.into();
+        input
     }
 }
 
@@ -135,12 +152,69 @@ pub struct DatabaseEvents {
     registry: Arc<FunctionRegistry>,
     retry: RetryPolicy,
     deliveries: broadcast::Sender<HookDelivery>,
+    /// Where `emit_in` writes (only a PostgreSQL store can).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    store: Store,
 }
 
 impl DatabaseEvents {
     /// Events for `registry`'s functions, retried with `retry` in the background.
     pub fn new(registry: Arc<FunctionRegistry>, retry: RetryPolicy) -> Self {
-        Self { registry, retry, deliveries: broadcast::channel(256).0 }
+        Self::with_store(registry, retry, Store::default())
+    }
+
+    pub(crate) fn with_store(
+        registry: Arc<FunctionRegistry>,
+        retry: RetryPolicy,
+        store: Store,
+    ) -> Self {
+        Self { registry, retry, deliveries: broadcast::channel(256).0, store }
+    }
+
+    /// Where deliveries are announced, for the relay to announce its own.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn deliveries(&self) -> &broadcast::Sender<HookDelivery> {
+        &self.deliveries
+    }
+
+    /// Writes `event` in `conn`, the app's open transaction (`&mut *tx`), with one job per
+    /// function hooking it; relays deliver them once the transaction commits, at least once
+    /// each. Returns the event's id. Needs a PostgreSQL store (`with_postgres`).
+    ///
+    /// ```no_run
+    /// # async fn run(functions: wasmfn::Functions, pool: sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
+    /// use wasmfn::triggers::DbEvent;
+    ///
+    /// let mut tx = pool.begin().await?;
+    /// let row = serde_json::json!({ "id": 1, "title": "hello" });
+    /// sqlx::query("INSERT INTO notes (id, title) VALUES (1, 'hello')").execute(&mut *tx).await?;
+    /// functions.database().emit_in(&mut tx, DbEvent::insert("notes", row)).await?;
+    /// tx.commit().await?; // now, and only now, the hooks run
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "postgres")]
+    pub async fn emit_in(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        event: DbEvent,
+    ) -> Result<i64, crate::store::StoreError> {
+        let Store::Postgres(pg) = &self.store else {
+            return Err(crate::store::StoreError::NoDatabase);
+        };
+        let input = event.input();
+        let jobs: Vec<NewJob> = self
+            .subscribers(&event.table, event.action)
+            .into_iter()
+            .map(|function| NewJob {
+                function,
+                trigger: Trigger::Database,
+                input: input.clone(),
+                max_tries: self.retry.attempts(),
+            })
+            .collect();
+        let action = serde_json::to_value(event.action).unwrap_or_default();
+        let action = action.as_str().unwrap_or_default();
+        pg.insert_event(conn, &event.table, action, (&event.old, &event.new), &jobs).await
     }
 
     /// The functions hooking `table` / `action`, by name.
@@ -174,7 +248,8 @@ impl DatabaseEvents {
         let mut calls = tokio::task::JoinSet::new();
         for function in self.subscribers(&event.table, event.action) {
             let (this, event) = (self.clone(), event.clone());
-            calls.spawn(async move { this.call(function, event, 1).await });
+            let id = crate::store::new_uuid();
+            calls.spawn(async move { this.call(function, event, &id, 1).await });
         }
         let mut deliveries = calls.join_all().await;
         deliveries.sort_by(|a, b| a.function.cmp(&b.function));
@@ -187,12 +262,13 @@ impl DatabaseEvents {
     }
 
     async fn deliver(&self, function: String, event: DbEvent) {
-        let mut wait = self.retry.backoff;
-        for attempt in 1..=self.retry.attempts {
-            let delivery = self.call(function.clone(), event.clone(), attempt).await;
+        let mut wait = self.retry.backoff();
+        let id = crate::store::new_uuid();
+        for attempt in 1..=self.retry.attempts() {
+            let delivery = self.call(function.clone(), event.clone(), &id, attempt).await;
             let Err(error) = &delivery.result else { return };
             let transient = error.status().is_server_error();
-            let last = attempt == self.retry.attempts || !transient;
+            let last = attempt == self.retry.attempts() || !transient;
             tracing::warn!(
                 function = %function, table = %event.table, action = ?event.action, attempt,
                 "database hook failed{}: {error}",
@@ -206,9 +282,9 @@ impl DatabaseEvents {
         }
     }
 
-    async fn call(&self, function: String, event: DbEvent, attempt: u32) -> HookDelivery {
-        let invocation =
-            Invocation::json(&function, &event.input()).with_trigger(Trigger::Database);
+    async fn call(&self, function: String, event: DbEvent, id: &str, attempt: u32) -> HookDelivery {
+        let invocation = Invocation::json(&function, &event.input_for(id, attempt))
+            .with_trigger(Trigger::Database);
         let result = FunctionService::new(Arc::clone(&self.registry))
             .oneshot(invocation)
             .await

@@ -6,17 +6,30 @@
 //! | --- | --- | --- |
 //! | schedule | `type: schedule, cron: "*/5 * * * *"` | a [`Scheduler`] task per schedule |
 //! | webhook | `type: webhook, path: github, secret_env: …` | `POST /api/webhooks/{path}`, HMAC-signed ([`WebhookVerifier`], [`signature_header`]) |
-//! | database | `type: database, source: users, action: insert` | the app calls [`DatabaseEvents::emit`] |
+//! | database | `type: database, source: users, action: insert` | the app calls [`DatabaseEvents::emit`] (or `emit_in` its PostgreSQL transaction) |
+//! | queued call | any function | `Prefer: respond-async` on `POST /api/functions/{name}`, or [`Jobs::enqueue`] |
+//!
+//! With a PostgreSQL [`store`](crate::store), replicas share the triggers: each schedule tick
+//! runs once, events and queued calls are delivered at least once by a relay on every
+//! replica, and a webhook signature is used once across all of them.
 //!
 //! [`Invocation`]: crate::Invocation
 //! [`FunctionService`]: crate::FunctionService
 
 mod database;
+mod jobs;
+#[cfg(feature = "postgres")]
+mod relay;
 mod schedule;
 mod webhook;
 
+#[cfg(feature = "postgres")]
+pub(crate) use self::relay::Relay;
+#[cfg(feature = "postgres")]
+pub use self::relay::RelayOptions;
 pub use self::{
     database::{DatabaseEvents, DbEvent, HookDelivery, RetryPolicy},
+    jobs::{JobError, Jobs},
     schedule::{ScheduledRun, Scheduler},
     webhook::{SIGNATURE_HEADER, SecretSource, WebhookError, WebhookVerifier, signature_header},
 };

@@ -12,7 +12,9 @@
 //!
 //! The signature is compared in constant time; a timestamp more than 5 minutes away from now,
 //! or a signature already used within that window (a replay), is refused with 401, like a
-//! missing or wrong one. The secret comes from the environment variable the manifest names
+//! missing or wrong one. Used signatures are kept in the trigger store: with PostgreSQL, a
+//! signature used on one replica is a replay on every other (and when the database cannot be
+//! reached, webhooks answer 503 rather than risk accepting a replay). The secret comes from the environment variable the manifest names
 //! (`secret_env`), or from the app's own [`SecretSource`]; never from the manifest itself.
 //!
 //! The function gets `{ "type": "webhook", "path", "method", "headers", "body", "json" }`:
@@ -35,6 +37,7 @@ use crate::{
     invocation::{Invocation, Trigger},
     json,
     registry::FunctionRegistry,
+    store::{Store, StoreError},
 };
 
 /// The header carrying the signature.
@@ -102,6 +105,16 @@ pub enum WebhookError {
         /// What is wrong with the request.
         reason: &'static str,
     },
+    /// The store of used signatures cannot be reached, so a replay cannot be ruled out (503
+    /// `store_unavailable`).
+    #[error("webhook {path:?}: cannot check for replays: {source}")]
+    StoreUnavailable {
+        /// The webhook's path.
+        path: String,
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
 }
 
 /// Checks webhook signatures and remembers the ones used, to refuse replays.
@@ -109,7 +122,7 @@ pub enum WebhookError {
 pub struct WebhookVerifier {
     secrets: SecretSource,
     window: Duration,
-    seen: Mutex<HashMap<String, SystemTime>>,
+    store: Store,
     /// When each missing secret was last logged: anyone can send requests, so the log says it
     /// once a minute, not once per request.
     missing_logged: Mutex<HashMap<String, Instant>>,
@@ -118,16 +131,20 @@ pub struct WebhookVerifier {
 impl WebhookVerifier {
     /// A verifier with a 5 minute window.
     pub fn new(secrets: SecretSource) -> Self {
+        Self::with_store(secrets, Store::default())
+    }
+
+    pub(crate) fn with_store(secrets: SecretSource, store: Store) -> Self {
         Self {
             secrets,
             window: Duration::from_secs(300),
-            seen: Mutex::new(HashMap::new()),
+            store,
             missing_logged: Mutex::new(HashMap::new()),
         }
     }
 
     /// Finds the webhook's function, verifies the request, and builds its invocation.
-    pub(crate) fn invocation(
+    pub(crate) async fn invocation(
         &self,
         registry: &FunctionRegistry,
         path: &str,
@@ -146,10 +163,19 @@ impl WebhookVerifier {
             }
             WebhookError::SecretMissing { path: path.to_owned(), secret_env: secret_env.clone() }
         })?;
-        self.verify(headers, body, secret.as_bytes(), SystemTime::now()).map_err(|reason| {
-            tracing::debug!(function = %function, "webhook {path:?} refused: {reason}");
-            WebhookError::Unauthorized { path: path.to_owned(), reason }
-        })?;
+        self.verify(headers, body, secret.as_bytes(), SystemTime::now()).await.map_err(
+            |error| {
+                tracing::debug!(function = %function, "webhook {path:?} refused: {error}");
+                match error {
+                    Refused::Unauthorized(reason) => {
+                        WebhookError::Unauthorized { path: path.to_owned(), reason }
+                    }
+                    Refused::Store(source) => {
+                        WebhookError::StoreUnavailable { path: path.to_owned(), source }
+                    }
+                }
+            },
+        )?;
         let headers: BTreeMap<&str, &str> =
             headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))).collect();
         let text = String::from_utf8_lossy(body);
@@ -168,16 +194,36 @@ impl WebhookVerifier {
         Ok(Invocation::json(function, &input).with_trigger(Trigger::Webhook))
     }
 
-    /// Checks the signature header against `body` at time `now`. Nothing here can panic on a
-    /// client's input: times are checked arithmetic, and the body is hashed once however many
-    /// signatures the header lists.
-    pub(crate) fn verify(
+    /// Checks the signature header against `body` at time `now`, and that the signature was
+    /// not used before.
+    async fn verify(
         &self,
         headers: &HeaderMap,
         body: &[u8],
         secret: &[u8],
         now: SystemTime,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), Refused> {
+        let signature =
+            self.check_signature(headers, body, secret, now).map_err(Refused::Unauthorized)?;
+        // Remembered past the window's far end: until then the timestamp could still pass.
+        let expires = now + self.window * 2;
+        match self.store.first_use(&hex::encode(signature), now, expires).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Refused::Unauthorized("this signature was already used (replay)")),
+            Err(error) => Err(Refused::Store(error)),
+        }
+    }
+
+    /// Checks the signature header against `body` at time `now` and returns the signature
+    /// that matched. Nothing here can panic on a client's input: times are checked
+    /// arithmetic, and the body is hashed once however many signatures the header lists.
+    pub(crate) fn check_signature(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        secret: &[u8],
+        now: SystemTime,
+    ) -> Result<Vec<u8>, &'static str> {
         let header = headers
             .get(SIGNATURE_HEADER)
             .ok_or("missing X-Wasmfn-Signature header")?
@@ -204,17 +250,20 @@ impl WebhookVerifier {
             return Err("the signature's timestamp is outside the 5 minute window");
         }
         let mac = signed(secret, timestamp, body);
-        let signature = signatures
+        signatures
             .into_iter()
             .find(|signature| mac.clone().verify_slice(signature).is_ok())
-            .ok_or("the signature does not match")?;
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.retain(|_, at| now.duration_since(*at).unwrap_or_default() <= self.window * 2);
-        if seen.insert(hex::encode(&signature), now).is_some() {
-            return Err("this signature was already used (replay)");
-        }
-        Ok(())
+            .ok_or("the signature does not match")
     }
+}
+
+/// Why [`WebhookVerifier::verify`] refused a request.
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error(transparent)]
+    Store(StoreError),
 }
 
 /// The function declaring the webhook `path`, and the name of its secret.
@@ -254,42 +303,44 @@ mod tests {
         headers
     }
 
-    #[test]
-    fn signatures_are_checked_for_key_body_time_and_reuse() {
+    #[tokio::test]
+    async fn signatures_are_checked_for_key_body_time_and_reuse() {
         let verifier = WebhookVerifier::new(SecretSource::from_fn(|_| None));
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         let t = 1_800_000_000;
         let good = signature_header(b"secret", t, b"{}");
-        assert_eq!(verifier.verify(&headers(&good), b"{}", b"secret", now), Ok(()));
-        assert!(
-            verifier.verify(&headers(&good), b"{}", b"secret", now).unwrap_err().contains("replay")
-        );
+        assert!(verifier.verify(&headers(&good), b"{}", b"secret", now).await.is_ok());
+        let replay = verifier.verify(&headers(&good), b"{}", b"secret", now).await;
+        assert!(replay.unwrap_err().to_string().contains("replay"));
         let other = signature_header(b"secret", t + 1, b"{}");
         assert!(
             verifier
-                .verify(&headers(&other), b"{ }", b"secret", now)
+                .check_signature(&headers(&other), b"{ }", b"secret", now)
                 .unwrap_err()
                 .contains("does not match")
         );
         assert!(
             verifier
-                .verify(&headers(&other), b"{}", b"wrong", now)
+                .check_signature(&headers(&other), b"{}", b"wrong", now)
                 .unwrap_err()
                 .contains("does not match")
         );
         let old = signature_header(b"secret", t - 301, b"{}");
         assert!(
-            verifier.verify(&headers(&old), b"{}", b"secret", now).unwrap_err().contains("window")
+            verifier
+                .check_signature(&headers(&old), b"{}", b"secret", now)
+                .unwrap_err()
+                .contains("window")
         );
         assert!(
             verifier
-                .verify(&HeaderMap::new(), b"{}", b"secret", now)
+                .check_signature(&HeaderMap::new(), b"{}", b"secret", now)
                 .unwrap_err()
                 .contains("missing")
         );
         assert!(
             verifier
-                .verify(&headers("sha256=abc"), b"{}", b"secret", now)
+                .check_signature(&headers("sha256=abc"), b"{}", b"secret", now)
                 .unwrap_err()
                 .contains("malformed")
         );
@@ -301,12 +352,14 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         for t in ["18446744073709551615", "18446744073709551", "0", "99999999999999999999"] {
             let header = format!("t={t},v1={}", "ab".repeat(32));
-            let error = verifier.verify(&headers(&header), b"{}", b"secret", now).unwrap_err();
+            let error =
+                verifier.check_signature(&headers(&header), b"{}", b"secret", now).unwrap_err();
             assert!(error.contains("window") || error.contains("malformed"), "{t}: {error}");
         }
         // A clock before 1970 is only "far from now", too.
         let good = signature_header(b"secret", 1_800_000_000, b"{}");
-        let error = verifier.verify(&headers(&good), b"{}", b"secret", SystemTime::UNIX_EPOCH);
+        let error =
+            verifier.check_signature(&headers(&good), b"{}", b"secret", SystemTime::UNIX_EPOCH);
         assert!(error.unwrap_err().contains("window"));
     }
 
@@ -317,12 +370,16 @@ mod tests {
         let good = signature_header(b"new", 1_800_000_000, b"{}");
         let good_hex = good.split_once(",v1=").unwrap().1;
         let old_first = format!("t=1800000000,v1={},v1={good_hex}", "00".repeat(32));
-        assert_eq!(verifier.verify(&headers(&old_first), b"{}", b"new", now), Ok(()));
+        assert!(verifier.check_signature(&headers(&old_first), b"{}", b"new", now).is_ok());
         let none = format!("t=1800000000,v1={},v1={}", "00".repeat(32), "11".repeat(32));
         assert!(
-            verifier.verify(&headers(&none), b"{}", b"new", now).unwrap_err().contains("match")
+            verifier
+                .check_signature(&headers(&none), b"{}", b"new", now)
+                .unwrap_err()
+                .contains("match")
         );
         let many = format!("t=1800000000{}", format!(",v1={}", "00".repeat(32)).repeat(9));
-        assert!(verifier.verify(&headers(&many), b"{}", b"new", now).unwrap_err().contains("many"));
+        let many = verifier.check_signature(&headers(&many), b"{}", b"new", now);
+        assert!(many.unwrap_err().contains("many"));
     }
 }

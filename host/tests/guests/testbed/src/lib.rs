@@ -143,6 +143,20 @@ fn slow_echo(input: Value) -> Result<Value, Error> {
     Ok(input)
 }
 
+/// Logs its input as one line (`recorded {json}`) and returns it: a trigger's run, visible in
+/// the host's log whichever replica made it.
+#[wasmfn_pdk::function]
+fn record(input: Value) -> Result<Value, Error> {
+    info!("recorded {input}");
+    Ok(input)
+}
+
+/// Always crashes (a trap, 500): a trigger's retries and dead letters.
+#[wasmfn_pdk::function]
+fn crash(input: Value) -> Result<Value, Error> {
+    panic!("crash on purpose: {input}");
+}
+
 /// A plain Extism plugin export (no wasmfn PDK): upper-cases text, fails on empty input with
 /// a plain-text error, as existing Extism plugins do.
 #[extism_pdk::plugin_fn]
