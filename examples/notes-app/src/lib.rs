@@ -1,7 +1,10 @@
-//! A small notes service on axum and SQLite that runs wasmfn functions on its row changes.
+//! A small notes service on axum and SQLite (or PostgreSQL) that runs wasmfn functions on its
+//! row changes.
 //!
-//! - `POST/PUT/DELETE /api/notes[/{id}]` change the `notes` table, then report the change
-//!   with `functions.database().emit(..)` (after the commit, in the background).
+//! - `POST/PUT/DELETE /api/notes[/{id}]` change the `notes` table and report the change to
+//!   wasmfn: with SQLite after the commit (`emit`, in the background); with PostgreSQL in the
+//!   change's own transaction (`emit_in`: delivered at least once, by any replica, only if it
+//!   commits).
 //! - The `audit-log` function (in `functions/`) hooks those events and writes an audit row by
 //!   calling `POST /api/audit` back through the host API, with the token wasmfn minted for
 //!   that call. Only a function's live token with the `POST /api/audit` scope may write there.
@@ -19,9 +22,9 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use wasmfn::{Functions, host_api::TokenClaims, triggers::DbEvent};
+use wasmfn::{Functions, host_api::TokenClaims};
 
-use crate::db::{AuditEntry, Db, Note, queries};
+use crate::db::{AuditEntry, Db, DbError, Note};
 
 /// Why a request failed; each maps to a status and a JSON error body.
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +38,9 @@ pub enum AppError {
     /// The token's scopes do not cover the request.
     #[error("the function {0} may not do this")]
     Forbidden(String),
-    /// SQLite failed.
+    /// The database failed.
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[from] DbError),
 }
 
 impl IntoResponse for AppError {
@@ -98,23 +101,19 @@ async fn create_note(
     State(app): State<AppState>,
     Json(input): Json<NoteInput>,
 ) -> Result<(StatusCode, Json<Note>), AppError> {
-    let note =
-        app.db.run(move |conn| queries::insert_note(conn, &input.title, &input.body)).await?;
-    // Committed: hooks run in the background and never slow this response down.
-    app.functions.database().emit(DbEvent::insert("notes", json!(note)));
+    let note = app.db.create_note(&app.functions, input.title, input.body).await?;
     Ok((StatusCode::CREATED, Json(note)))
 }
 
 async fn list_notes(State(app): State<AppState>) -> Result<Json<Vec<Note>>, AppError> {
-    Ok(Json(app.db.run(queries::list_notes).await?))
+    Ok(Json(app.db.list_notes().await?))
 }
 
 async fn get_note(
     State(app): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Note>, AppError> {
-    let note = app.db.run(move |conn| queries::get_note(conn, id)).await?;
-    note.map(Json).ok_or(AppError::NoteNotFound(id))
+    app.db.get_note(id).await?.map(Json).ok_or(AppError::NoteNotFound(id))
 }
 
 async fn update_note(
@@ -122,25 +121,23 @@ async fn update_note(
     Path(id): Path<i64>,
     Json(input): Json<NoteInput>,
 ) -> Result<Json<Note>, AppError> {
-    let changed =
-        app.db.run(move |conn| queries::update_note(conn, id, &input.title, &input.body)).await?;
-    let (old, new) = changed.ok_or(AppError::NoteNotFound(id))?;
-    app.functions.database().emit(DbEvent::update("notes", json!(old), json!(new)));
-    Ok(Json(new))
+    let note = app.db.update_note(&app.functions, id, input.title, input.body).await?;
+    note.map(Json).ok_or(AppError::NoteNotFound(id))
 }
 
 async fn delete_note(
     State(app): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    let old = app.db.run(move |conn| queries::delete_note(conn, id)).await?;
-    let old = old.ok_or(AppError::NoteNotFound(id))?;
-    app.functions.database().emit(DbEvent::delete("notes", json!(old)));
-    Ok(StatusCode::NO_CONTENT)
+    if app.db.delete_note(&app.functions, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NoteNotFound(id))
+    }
 }
 
 async fn list_audit(State(app): State<AppState>) -> Result<Json<Vec<AuditEntry>>, AppError> {
-    Ok(Json(app.db.run(queries::list_audit).await?))
+    Ok(Json(app.db.list_audit().await?))
 }
 
 /// Lets a request through only with a function's live token whose scopes cover it, and hands
@@ -168,17 +165,7 @@ async fn record_audit(
     axum::Extension(claims): axum::Extension<TokenClaims>,
     Json(input): Json<AuditInput>,
 ) -> Result<(StatusCode, Json<AuditEntry>), AppError> {
-    let entry = app
-        .db
-        .run(move |conn| {
-            queries::insert_audit(
-                conn,
-                &input.action,
-                input.note_id,
-                &claims.function,
-                claims.call_id,
-            )
-        })
-        .await?;
+    let entry =
+        app.db.insert_audit(input.action, input.note_id, claims.function, claims.call_id).await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }

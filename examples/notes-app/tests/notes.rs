@@ -1,12 +1,13 @@
-//! The notes app for real: its routes over TCP, a SQLite file on disk, the audit-log function
-//! built from source, hooked to the app's row changes, writing back through the app's API.
+//! The notes app for real: its routes over TCP, a SQLite file on disk (or a real PostgreSQL
+//! server), the audit-log function built from source, hooked to the app's row changes, writing
+//! back through the app's API.
 
 use std::{
     path::{Path, PathBuf},
     time::{Duration, Instant},
 };
 
-use notes_app::db::{AuditEntry, Db, Note, queries};
+use notes_app::db::{AuditEntry, Db, Note};
 use serde_json::{Value, json};
 use wasmfn::Functions;
 use wasmfn_build::RustGuestBuild;
@@ -97,7 +98,7 @@ async fn each_note_change_runs_the_hook_which_writes_an_audit_row_through_the_ap
     assert_eq!(calls.len(), 3, "each hook ran as its own call, with its own token: {log:?}");
 
     // The rows are in the SQLite file itself, not only behind the API.
-    let on_disk = Db::open(&db_file).unwrap().run(queries::list_audit).await.unwrap();
+    let on_disk = Db::open(&db_file).unwrap().list_audit().await.unwrap();
     assert_eq!(on_disk, log);
     // A row is written while its call still runs: the call has ended once it is delivered.
     for _ in 0..3 {
@@ -136,4 +137,55 @@ async fn only_a_function_may_write_the_audit_log_and_a_failing_hook_never_fails_
     assert!(client.audit_log(0).await.is_empty());
     let (status, notes) = client.send("GET", "/api/notes", None).await;
     assert_eq!((status, notes.as_array().unwrap().len()), (200, 1));
+}
+
+/// With `--database-url`: two copies of the app on one PostgreSQL database. Each change and its
+/// event commit together; either copy may deliver the hook; a failed change emits nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_postgres_two_copies_share_the_events_and_a_failed_change_emits_nothing() {
+    let pg = wasmfn_test_support::Postgres::start();
+    let root = tempfile::tempdir().unwrap();
+    let functions_dir = functions_dir(root.path());
+    let mut clients = Vec::new();
+    let mut copies = Vec::new();
+    for _ in 0..2 {
+        let pool = sqlx::PgPool::connect(pg.url()).await.unwrap();
+        let functions = Functions::builder()
+            .with_dir(&functions_dir)
+            .with_postgres(pool.clone())
+            .build()
+            .unwrap();
+        functions.store_ready().await.unwrap();
+        let app = notes_app::router(Db::postgres(pool).await.unwrap(), functions.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        clients.push(Client { base, http: reqwest::Client::new() });
+        copies.push(functions);
+    }
+
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        let title = format!("note {n}");
+        let (status, note) =
+            clients[n % 2].send("POST", "/api/notes", Some(json!({ "title": title }))).await;
+        assert_eq!(status, 201, "{note}");
+        ids.push(note["id"].as_i64().unwrap());
+    }
+    // A change to a note that does not exist rolls back: no event, no audit row.
+    let (status, _) = clients[0].send("PUT", "/api/notes/999", Some(json!({ "title": "x" }))).await;
+    assert_eq!(status, 404);
+    let (status, _) = clients[1].send("DELETE", &format!("/api/notes/{}", ids[0]), None).await;
+    assert_eq!(status, 204);
+
+    let log = clients[1].audit_log(7).await;
+    let mut seen: Vec<(String, i64)> = log.iter().map(|e| (e.action.clone(), e.note_id)).collect();
+    seen.sort();
+    let mut want: Vec<(String, i64)> = ids.iter().map(|id| ("insert".to_owned(), *id)).collect();
+    want.push(("delete".to_owned(), ids[0]));
+    want.sort();
+    assert_eq!(seen, want, "one audit row per committed change");
+    assert!(log.iter().all(|e| e.written_by == "audit-log"));
+    let events = pg.query("SELECT count(*) FROM wasmfn.events");
+    assert_eq!(events, "7");
 }

@@ -1,4 +1,4 @@
-//! The app's SQLite database: notes, and the audit log the `audit-log` function writes.
+//! The SQLite backend (the default: a file, nothing to install).
 
 use std::{
     path::Path,
@@ -6,42 +6,17 @@ use std::{
 };
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
 
-/// A note.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Note {
-    /// Its id.
-    pub id: i64,
-    /// Its title.
-    pub title: String,
-    /// Its text.
-    pub body: String,
-}
+use super::{AuditEntry, Note};
 
-/// A row of the audit log.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
-pub struct AuditEntry {
-    /// Its id.
-    pub id: i64,
-    /// What happened: `insert`, `update` or `delete`.
-    pub action: String,
-    /// The note it happened to.
-    pub note_id: i64,
-    /// Who wrote the entry: the function whose token came with the request.
-    pub written_by: String,
-    /// The call of that function (its invocation id).
-    pub call_id: i64,
-}
-
-/// The database, shared by the request handlers. SQLite calls are short and run on tokio's
+/// A SQLite file, shared by the request handlers. SQLite calls are short and run on tokio's
 /// blocking pool.
 #[derive(Clone)]
-pub struct Db {
+pub struct Sqlite {
     conn: Arc<Mutex<Connection>>,
 }
 
-impl Db {
+impl Sqlite {
     /// Opens (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
         let conn = Connection::open(path)?;
