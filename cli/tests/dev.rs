@@ -30,11 +30,16 @@ fn dev_rebuilds_and_reloads_on_a_source_change_and_survives_a_broken_edit() {
     for file in ["manifest.yaml", "src/lib.rs"] {
         std::fs::copy(example.join(file), function.join(file)).unwrap();
     }
-    // The copy lives elsewhere: its path to the PDK must be absolute.
-    let cargo_toml = std::fs::read_to_string(example.join("Cargo.toml")).unwrap().replace(
-        "path = \"../../pdk/rust\"",
-        &format!("path = {:?}", repo_root().join("pdk/rust").display().to_string()),
-    );
+    // The copy lives elsewhere: its path to the PDK must be absolute. It gets a crate name of
+    // its own: in the shared target dir, its edited build would otherwise replace
+    // `hello_rust.wasm`, which cargo does not rewrite for the untouched example.
+    let cargo_toml = std::fs::read_to_string(example.join("Cargo.toml"))
+        .unwrap()
+        .replace(
+            "path = \"../../pdk/rust\"",
+            &format!("path = {:?}", repo_root().join("pdk/rust").display().to_string()),
+        )
+        .replace("name = \"hello-rust\"", "name = \"hello-rust-dev-test\"");
     std::fs::write(function.join("Cargo.toml"), cargo_toml).unwrap();
 
     // The target dir all tests build guests in (std is rebuilt for wasm: minutes when cold).

@@ -4,7 +4,7 @@
 //!
 //! 1. events delivered per second by 1 and by 3 replicas (in this process, on one database);
 //! 2. insert → hook latency (commit to the delivery seen), p50/p99, woken by `NOTIFY` vs
-//!    polling only (every 100 ms and every second);
+//!    polling only (every 100 ms and every second), inserts spaced 0-99 ms apart;
 //! 3. what the store costs a call: a direct call with each store configured, and a queued call
 //!    (`enqueue` → done) in memory vs PostgreSQL.
 
@@ -123,6 +123,9 @@ async fn latency(dir: &FunctionsDir, pg: &Postgres, pool: &sqlx::PgPool) {
             let committed = Instant::now();
             deliveries.recv().await.unwrap().result.unwrap();
             times.push(committed.elapsed());
+            // The next insert at an unrelated moment (0-99 ms later), as an app's would be:
+            // not in step with the relay's loop.
+            tokio::time::sleep(Duration::from_millis((n as u64 * 37) % 100)).await;
         }
         times.sort();
         let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
@@ -159,8 +162,15 @@ async fn call_overhead(dir: &FunctionsDir, pg: &Postgres) {
         }
         started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds)
     };
-    let direct_memory = direct(memory.clone()).await;
-    let direct_pg = direct(postgres.clone()).await;
+    // Warm both (compile caches, pools), then measure each twice, alternating; the better.
+    direct(memory.clone()).await;
+    direct(postgres.clone()).await;
+    let mut direct_memory = f64::MAX;
+    let mut direct_pg = f64::MAX;
+    for _ in 0..2 {
+        direct_memory = direct_memory.min(direct(memory.clone()).await);
+        direct_pg = direct_pg.min(direct(postgres.clone()).await);
+    }
     let queued_memory = queued(memory, CALLS).await;
     let queued_pg = queued(postgres, CALLS / 10).await;
     println!("| one call | memory store µs | PostgreSQL store µs | ratio |");

@@ -101,7 +101,8 @@ async fn listing_and_health_show_disabled_functions_with_their_error() {
 
     let (status, health) = api.get("/api/health").await;
     assert_eq!(status, 200);
-    assert_eq!(health, json!({ "status": "degraded", "functions": { "ready": 2, "disabled": 2 } }));
+    let functions = json!({ "ready": 2, "disabled": 2 });
+    assert_eq!(health, json!({ "status": "degraded", "functions": functions, "store": "memory" }));
 }
 
 #[tokio::test]

@@ -217,14 +217,14 @@ fn public_info(mut info: FunctionInfo, folders: &[PathBuf]) -> FunctionInfo {
 async fn health(State(state): State<ApiState>) -> impl IntoResponse {
     let functions = state.registry.list();
     let disabled = functions.iter().filter(|f| f.status == FunctionStatus::Disabled).count();
-    let store_down = state.jobs.store_unreachable();
-    let status = if disabled == 0 && !store_down { "ok" } else { "degraded" };
+    let store = state.jobs.store_status();
+    let status = if disabled == 0 && store != "unreachable" { "ok" } else { "degraded" };
     (
         StatusCode::OK,
         Json(serde_json::json!({
             "status": status,
             "functions": { "ready": functions.len() - disabled, "disabled": disabled },
-            "store": if store_down { "unreachable" } else { "ok" },
+            "store": store,
         })),
     )
 }

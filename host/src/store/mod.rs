@@ -122,13 +122,4 @@ impl Store {
             Self::Postgres(pg) => pg.dead_jobs(limit).await,
         }
     }
-
-    /// Whether the last attempt to reach the store failed (always false in memory).
-    pub(crate) fn is_unreachable(&self) -> bool {
-        match self {
-            Self::Memory(_) => false,
-            #[cfg(feature = "postgres")]
-            Self::Postgres(pg) => pg.is_unreachable(),
-        }
-    }
 }

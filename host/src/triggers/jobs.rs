@@ -105,9 +105,16 @@ impl Jobs {
         }
     }
 
-    /// Whether the shared store could not be reached at the last try.
-    pub fn store_unreachable(&self) -> bool {
-        self.store.is_unreachable()
+    /// The store as `GET /api/health` reports it: `memory`, `ok` (PostgreSQL, reachable at
+    /// the last try) or `unreachable`.
+    pub fn store_status(&self) -> &'static str {
+        match &self.store {
+            Store::Memory(_) => "memory",
+            #[cfg(feature = "postgres")]
+            Store::Postgres(pg) if pg.is_unreachable() => "unreachable",
+            #[cfg(feature = "postgres")]
+            Store::Postgres(_) => "ok",
+        }
     }
 
     async fn run_in_memory(&self, memory: &MemoryStore, id: String, job: NewJob) {

@@ -127,6 +127,9 @@ impl Relay {
         let mut failures = 0u32;
         let mut renewed = Instant::now();
         let mut forgotten = Instant::now();
+        // Claims come in batches of at least this many (or whatever is free when idle): one
+        // query per freed slot would make the claim loop the bottleneck.
+        let batch = (this.options.concurrency / 4).max(1);
         loop {
             if this.registry.strong_count() == 0 {
                 return;
@@ -134,48 +137,52 @@ impl Relay {
             if this.options.notify && listener.is_none() {
                 listener = this.store.listen().await.ok();
             }
-            // Leases of calls still running, and old webhook signatures, now and then.
-            if !calls.is_empty() && renewed.elapsed() >= this.options.lease / 3 {
+            // Leases: ours renewed, abandoned last tries buried; old webhook signatures
+            // forgotten. Now and then, not per claim.
+            if renewed.elapsed() >= this.options.lease / 3 {
                 renewed = Instant::now();
-                if let Err(error) = this.store.renew_leases(this.options.lease).await {
+                if !calls.is_empty()
+                    && let Err(error) = this.store.renew_leases(this.options.lease).await
+                {
                     tracing::warn!("cannot renew job leases: {error}");
                 }
+                let _ = this.store.bury_abandoned().await;
             }
             if forgotten.elapsed() >= Duration::from_secs(60) {
                 forgotten = Instant::now();
                 let _ = this.store.forget_expired().await;
             }
             let free = this.options.concurrency.saturating_sub(calls.len() as u32);
-            let claimed = if free == 0 {
-                Ok(Vec::new())
+            let wait = if free == 0 || (free < batch && !calls.is_empty()) {
+                // Wait for calls to end (or a notification) and claim a batch then.
+                this.options.poll_interval
             } else {
-                this.store.claim(free, this.options.lease).await
-            };
-            let wait = match claimed {
-                Ok(jobs) => {
-                    if failures > 0 {
-                        tracing::info!("the trigger database is reachable again");
-                        failures = 0;
+                match this.store.claim(free, this.options.lease).await {
+                    Ok(jobs) => {
+                        if failures > 0 {
+                            tracing::info!("the trigger database is reachable again");
+                            failures = 0;
+                        }
+                        let full = jobs.len() as u32 == free;
+                        for job in jobs {
+                            let this = Arc::clone(&this);
+                            calls.spawn(async move { this.deliver(job).await });
+                        }
+                        if full {
+                            continue;
+                        }
+                        self_wait(&this).await
                     }
-                    let full = jobs.len() as u32 == free && free > 0;
-                    for job in jobs {
-                        let this = Arc::clone(&this);
-                        calls.spawn(async move { this.deliver(job).await });
+                    Err(error) => {
+                        failures += 1;
+                        if failures == 1 {
+                            tracing::error!(
+                                "the trigger database cannot be reached: {error}; retrying"
+                            );
+                        }
+                        listener = None;
+                        Duration::from_millis(100 << failures.min(6)).min(Duration::from_secs(5))
                     }
-                    if full {
-                        continue;
-                    }
-                    self_wait(&this).await
-                }
-                Err(error) => {
-                    failures += 1;
-                    if failures == 1 {
-                        tracing::error!(
-                            "the trigger database cannot be reached: {error}; retrying"
-                        );
-                    }
-                    listener = None;
-                    Duration::from_millis(100 << failures.min(6)).min(Duration::from_secs(5))
                 }
             };
             let renew_in = this.options.lease / 3;
