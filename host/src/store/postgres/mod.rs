@@ -144,25 +144,16 @@ impl PgStore {
         cron: &str,
         tick: SystemTime,
     ) -> Result<bool, StoreError> {
-        let result = async {
-            let claimed = sqlx::query(
-                "INSERT INTO wasmfn.schedules AS s (function, cron, last_tick, claimed_by)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (function, cron) DO UPDATE
-                   SET last_tick = excluded.last_tick, claimed_by = excluded.claimed_by,
-                       claimed_at = now()
-                   WHERE s.last_tick < excluded.last_tick
-                 RETURNING 1",
-            )
-            .bind(function)
-            .bind(cron)
-            .bind(DateTime::<Utc>::from(tick))
-            .bind(self.replica())
-            .fetch_optional(self.pool_ready().await?)
-            .await?;
-            Ok(claimed.is_some())
-        };
-        self.track(result.await)
+        // Moves `last_tick` forward only: of the replicas trying one tick, one gets a row back.
+        const CLAIM: &str =
+            "INSERT INTO wasmfn.schedules AS s (function, cron, last_tick, claimed_by)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (function, cron) DO UPDATE
+               SET last_tick = excluded.last_tick, claimed_by = excluded.claimed_by,
+                   claimed_at = now()
+               WHERE s.last_tick < excluded.last_tick
+             RETURNING 1";
+        self.claim_with(CLAIM, function, cron, tick).await
     }
 
     pub(super) async fn claim_missed_tick(
@@ -171,18 +162,31 @@ impl PgStore {
         cron: &str,
         tick: SystemTime,
     ) -> Result<bool, StoreError> {
+        // An update only: a schedule never claimed before has missed nothing.
+        const CLAIM: &str =
+            "UPDATE wasmfn.schedules SET last_tick = $3, claimed_by = $4, claimed_at = now()
+             WHERE function = $1 AND cron = $2 AND last_tick < $3
+             RETURNING 1";
+        self.claim_with(CLAIM, function, cron, tick).await
+    }
+
+    /// Runs a tick claim (`$1` function, `$2` cron, `$3` tick, `$4` this replica): true when
+    /// it returned a row.
+    async fn claim_with(
+        &self,
+        sql: &'static str,
+        function: &str,
+        cron: &str,
+        tick: SystemTime,
+    ) -> Result<bool, StoreError> {
         let result = async {
-            let claimed = sqlx::query(
-                "UPDATE wasmfn.schedules SET last_tick = $3, claimed_by = $4, claimed_at = now()
-                 WHERE function = $1 AND cron = $2 AND last_tick < $3
-                 RETURNING 1",
-            )
-            .bind(function)
-            .bind(cron)
-            .bind(DateTime::<Utc>::from(tick))
-            .bind(self.replica())
-            .fetch_optional(self.pool_ready().await?)
-            .await?;
+            let claimed = sqlx::query(sql)
+                .bind(function)
+                .bind(cron)
+                .bind(DateTime::<Utc>::from(tick))
+                .bind(self.replica())
+                .fetch_optional(self.pool_ready().await?)
+                .await?;
             Ok(claimed.is_some())
         };
         self.track(result.await)
