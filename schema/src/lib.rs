@@ -24,8 +24,8 @@ pub mod wire;
 
 #[cfg(feature = "manifest")]
 pub use manifest::{
-    ApiScope, Build, CatchUp, CronSchedule, DEFAULT_ARTIFACT, DatabaseAction, DatabaseHook,
-    FunctionName, Hook, HostApiAccess, Location, MANIFEST_FILE, Manifest, ManifestError,
-    MemoryLimit, NonEmptyString, ProcessConfig, ProcessLanguage, Runtime, ScheduleHook, Timeout,
-    WebhookHook,
+    ApiScope, BodySize, Build, CatchUp, CronSchedule, DEFAULT_ARTIFACT, DatabaseAction,
+    DatabaseHook, FunctionName, Hook, HostApiAccess, HttpLimits, Location, MANIFEST_FILE, Manifest,
+    ManifestError, MemoryLimit, NonEmptyString, ProcessConfig, ProcessLanguage, Route, Runtime,
+    ScheduleHook, Timeout, WebhookHook,
 };

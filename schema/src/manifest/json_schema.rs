@@ -10,7 +10,9 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::{ApiScope, CronSchedule, FunctionName, Manifest, MemoryLimit, Timeout};
+use super::{
+    ApiScope, BodySize, CronSchedule, FunctionName, Manifest, MemoryLimit, Route, Timeout,
+};
 
 /// The manifest's JSON Schema as a JSON value.
 pub fn manifest_schema() -> serde_json::Value {
@@ -99,6 +101,38 @@ impl JsonSchema for MemoryLimit {
                 { "type": "integer", "minimum": MemoryLimit::PAGE, "maximum": MemoryLimit::MAX }
             ],
             "examples": ["64mb", "256mib", "1gb"]
+        })
+    }
+}
+
+impl JsonSchema for Route {
+    fn schema_name() -> Cow<'static, str> {
+        "Route".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": r"^\s*(ANY|[A-Z_-]{1,20})\s+/\S*\s*$",
+            "description": "A method (GET, POST, ..., or ANY) and a path: {name} matches one segment, a last {*name} or ** the rest. Not under /api/functions, /api/jobs, /api/health, /api/webhooks or /_wasmfn.",
+            "examples": ["GET /hello/{name}", "POST /hooks/stripe", "ANY /app/**"]
+        })
+    }
+}
+
+impl JsonSchema for BodySize {
+    fn schema_name() -> Cow<'static, str> {
+        "BodySize".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A size like 64kb or 10MiB (at most 1 GiB), or a number of bytes.",
+            "oneOf": [
+                { "type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*([kKmMgG]i?[bB]?|[bB])?\s*$" },
+                { "type": "integer", "minimum": 0, "maximum": BodySize::MAX }
+            ],
+            "examples": ["64kb", "10mib"]
         })
     }
 }

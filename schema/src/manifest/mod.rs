@@ -27,6 +27,7 @@ mod hooks;
 pub mod json_schema;
 mod parse;
 mod process;
+mod route;
 mod values;
 
 use std::{collections::BTreeMap, path::PathBuf};
@@ -38,7 +39,8 @@ pub use self::{
     hooks::{CatchUp, DatabaseAction, DatabaseHook, Hook, ScheduleHook, WebhookHook},
     parse::{MAX_MANIFEST_BYTES, read_text},
     process::{ProcessConfig, ProcessLanguage},
-    values::{ApiScope, CronSchedule, FunctionName, MemoryLimit, Timeout},
+    route::{HttpLimits, RESERVED_PREFIXES, Route},
+    values::{ApiScope, BodySize, CronSchedule, FunctionName, MemoryLimit, Timeout},
 };
 
 /// The file name wasmfn looks for in each function folder.
@@ -101,6 +103,16 @@ pub struct Manifest {
     /// Do not put secrets here.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub config: BTreeMap<String, String>,
+
+    /// HTTP routes the function answers, like `GET /hello/{name}`, `POST /hooks/stripe` or
+    /// `ANY /app/**`: it then receives the request (method, URL, path parameters, headers,
+    /// body) and returns a status, headers and a body. See `docs/http.md`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
+
+    /// Limits of the requests the routes receive and of the responses the function returns.
+    #[serde(default, skip_serializing_if = "HttpLimits::is_default")]
+    pub http: HttpLimits,
 
     /// Events that call the function besides direct calls: database changes, webhooks and
     /// schedules.

@@ -13,11 +13,27 @@ impl Manifest {
             let error = invalid(file.clone(), e);
             refine_hook_error(text, &error).or_else(|| at_field(text, &error)).unwrap_or(error)
         })?;
-        manifest.check_runtime(text, file)
+        manifest.check_runtime(text, &file)?.check_routes(text, file)
+    }
+
+    /// Two routes of one manifest must not match the same requests.
+    fn check_routes(self, text: &str, file: PathBuf) -> Result<Self, ManifestError> {
+        for (i, route) in self.routes.iter().enumerate() {
+            let same = self.routes[..i].iter().find(|earlier| earlier.overlaps(route));
+            if let Some(earlier) = same {
+                let (line, column) = Self::key_position(text, &["routes"]).unzip();
+                return Err(ManifestError::Invalid {
+                    location: Location { file, line, column },
+                    field: Some(format!("routes[{i}]")),
+                    message: format!("\"{route}\" cannot be served beside \"{earlier}\""),
+                });
+            }
+        }
+        Ok(self)
     }
 
     /// The rules between fields: a process function has a `process` section, a wasm one not.
-    fn check_runtime(self, text: &str, file: PathBuf) -> Result<Self, ManifestError> {
+    fn check_runtime(self, text: &str, file: &Path) -> Result<Self, ManifestError> {
         let problem = match (self.runtime, &self.process) {
             (Runtime::Process, None) => Some((
                 "runtime",
@@ -40,7 +56,7 @@ impl Manifest {
         let Some((key, message)) = problem else { return Ok(self) };
         let (line, column) = Self::key_position(text, &[key]).unzip();
         Err(ManifestError::Invalid {
-            location: Location { file, line, column },
+            location: Location { file: file.to_path_buf(), line, column },
             field: Some(key.to_owned()),
             message: message.to_owned(),
         })

@@ -197,6 +197,46 @@ impl fmt::Display for MemoryLimit {
     }
 }
 
+/// A body size limit, written like `64kb`, `10MiB` or as a number of bytes; at most 1 GiB.
+///
+/// ```
+/// use wasmfn_schema::manifest::BodySize;
+/// assert_eq!("64kib".parse::<BodySize>().unwrap().bytes(), 65536);
+/// assert!("2gib".parse::<BodySize>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodySize(u64);
+
+impl BodySize {
+    /// The largest accepted limit: 1 GiB (bodies are buffered in memory).
+    pub const MAX: u64 = 1024 * 1024 * 1024;
+
+    /// The limit in bytes.
+    pub fn bytes(self) -> u64 {
+        self.0
+    }
+}
+
+impl FromStr for BodySize {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let size: bytesize::ByteSize = s.trim().parse().map_err(|_| {
+            format!("{s:?} is not a size; write it like \"64kb\", \"10MiB\" or a number of bytes")
+        })?;
+        if size.as_u64() > Self::MAX {
+            return Err(format!("{s:?} is above the maximum of 1 GiB (bodies are held in memory)"));
+        }
+        Ok(Self(size.as_u64()))
+    }
+}
+
+impl fmt::Display for BodySize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        MemoryLimit(self.0).fmt(f)
+    }
+}
+
 /// Deserializes a value written as a YAML string or a bare number through its
 /// `FromStr`, so that every value type reports its own message.
 fn from_scalar<'de, D, T>(deserializer: D, expecting: &'static str) -> Result<T, D::Error>
@@ -392,6 +432,8 @@ scalar_serde!(Timeout, "a duration like \"30s\"");
 scalar_serde!(MemoryLimit, "a size like \"256mb\"");
 scalar_serde!(CronSchedule, "a cron expression like \"*/5 * * * *\"");
 scalar_serde!(ApiScope, "an API scope like \"POST /api/audit\"");
+scalar_serde!(BodySize, "a size like \"10mb\"");
+scalar_serde!(super::route::Route, "a route like \"GET /hello/{name}\"");
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,8 @@
 //! );
 //! ```
 
+pub mod http;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -179,6 +181,11 @@ pub mod codes {
     pub const STORE_UNAVAILABLE: &str = "store_unavailable";
     /// No queued call has the id asked for.
     pub const JOB_NOT_FOUND: &str = "job_not_found";
+    /// The function has no handler for this kind of call (a JSON call of a function that
+    /// only exports an HTTP handler, or the reverse).
+    pub const HANDLER_MISSING: &str = "handler_missing";
+    /// An HTTP function's response is not a valid response (status, headers, size).
+    pub const INVALID_RESPONSE: &str = "invalid_response";
 
     /// The codes only the host reports: faults it observed itself (a trap, a timeout, memory,
     /// a process that failed), or its refusal of a request before any function ran. A guest
@@ -206,6 +213,7 @@ pub mod codes {
             REQUEST_TIMEOUT,
             STORE_UNAVAILABLE,
             JOB_NOT_FOUND,
+            INVALID_RESPONSE,
         ]
         .contains(&code)
     }
@@ -223,8 +231,15 @@ pub mod abi {
     pub const RANDOM: &str = "wasmfn_random";
     /// A JS function's bundle, for the engine to evaluate.
     pub const JS_SCRIPT: &str = "wasmfn_js_script";
+    /// An outbound HTTP request to an allowed host: [`FetchRequest`](super::http::FetchRequest)
+    /// and its body in, [`FetchResult`](super::http::FetchResult) and the response body out
+    /// (both framed as [`http::encode`](super::http::encode) does).
+    pub const FETCH: &str = "wasmfn_fetch";
     /// Every name above.
-    pub const ALL: [&str; 4] = [LOG, API_REQUEST, RANDOM, JS_SCRIPT];
+    pub const ALL: [&str; 5] = [LOG, API_REQUEST, RANDOM, JS_SCRIPT, FETCH];
+    /// The export a function's routes call: an HTTP request in, a response out (framed as
+    /// [`http::encode`](super::http::encode) does). JSON calls go to the manifest's `export`.
+    pub const HTTP_EXPORT: &str = "http";
     /// The JS engine's clock (rquickjs's one import on `wasm32-unknown-unknown`), in the `env`
     /// namespace: microseconds since the epoch as an `f64`.
     pub const CLOCK: &str = "__rquickjs_host_now_us";
