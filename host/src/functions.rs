@@ -8,7 +8,7 @@ use crate::{
     discovery::Mode,
     host_api::HostApi,
     registry::FunctionRegistry,
-    router::FunctionsLayer,
+    router::{FunctionsLayer, RouterParts, Routes},
     runtime::RuntimeOptions,
     service::FunctionService,
     store::Store,
@@ -87,23 +87,28 @@ impl Functions {
         FunctionService::new(Arc::clone(&self.registry))
     }
 
-    /// The HTTP API as an axum router with absolute paths (`/api/functions/{name}`, ...):
-    /// `merge` it into your app's router.
+    /// The HTTP API as an axum router with absolute paths (`/api/functions/{name}`, ...), and
+    /// as its fallback the functions' own `routes` (which change as functions load): `merge`
+    /// it into your app's router. Other paths get axum's empty 404. An app with a fallback of
+    /// its own cannot merge a second one (axum refuses): use the [`layer`](Self::layer).
     pub fn router(&self) -> Router {
-        crate::router::router(
-            Arc::clone(&self.registry),
-            self.body_limit,
-            Arc::clone(&self.webhooks),
-            self.jobs.clone(),
-        )
+        crate::router::router(self.router_parts(Arc::default()), false)
     }
 
-    /// The HTTP API as an app of its own: [`router`](Self::router) plus a JSON 404 for any
-    /// other path. What `wasmfn serve` runs; to add the functions to your app, merge
-    /// `router()` (which leaves unknown paths to your app's fallback) or use the
-    /// [`layer`](Self::layer).
+    /// The HTTP API and the functions' routes as an app of their own, with a JSON 404 for any
+    /// other path: what `wasmfn serve` runs.
     pub fn app(&self) -> Router {
-        self.router().fallback(crate::router::not_found)
+        crate::router::router(self.router_parts(Arc::default()), true)
+    }
+
+    fn router_parts(&self, routes: Arc<Routes>) -> RouterParts {
+        RouterParts {
+            registry: Arc::clone(&self.registry),
+            body_limit: self.body_limit,
+            webhooks: Arc::clone(&self.webhooks),
+            jobs: self.jobs.clone(),
+            routes,
+        }
     }
 
     /// Where the app reports row changes, to run the functions hooking them:
@@ -140,9 +145,12 @@ impl Functions {
         self.scheduler.as_ref()
     }
 
-    /// A layer that serves the HTTP API in front of your app's service.
+    /// A layer that serves the HTTP API and the functions' routes in front of your app's
+    /// service; every other request goes to your app.
     pub fn layer(&self) -> FunctionsLayer {
-        FunctionsLayer::new(self.router())
+        let routes = Arc::<Routes>::default();
+        let router = crate::router::router(self.router_parts(Arc::clone(&routes)), false);
+        FunctionsLayer::new(router, Arc::clone(&self.registry), routes)
     }
 
     /// Dev mode's builds and reloads, when running in [`Mode::Dev`]. It runs as long as the

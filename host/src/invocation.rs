@@ -25,12 +25,31 @@ pub struct Invocation {
     pub input: Bytes,
     /// What caused the call.
     pub trigger: Trigger,
+    /// Which of the function's handlers takes it: JSON (most triggers) or HTTP (its routes).
+    pub handler: Handler,
 }
 
 impl Invocation {
     /// A call of `function` with `input` (JSON bytes), triggered directly.
     pub fn new(function: impl Into<String>, input: impl Into<Bytes>) -> Self {
-        Self { function: function.into(), input: input.into(), trigger: Trigger::Direct }
+        Self {
+            function: function.into(),
+            input: input.into(),
+            trigger: Trigger::Direct,
+            handler: Handler::Json,
+        }
+    }
+
+    /// A request to one of `function`'s routes: `request` is its head and body as
+    /// [`wasmfn_schema::wire::http::encode`] frames them; the output is the response, framed
+    /// the same way.
+    pub fn http(function: impl Into<String>, request: impl Into<Bytes>) -> Self {
+        Self {
+            function: function.into(),
+            input: request.into(),
+            trigger: Trigger::Route,
+            handler: Handler::Http,
+        }
     }
 
     /// A call of `function` with a JSON value as input.
@@ -59,6 +78,19 @@ pub enum Trigger {
     Schedule,
     /// A row change the app reported.
     Database,
+    /// A request to one of the function's `routes`.
+    Route,
+}
+
+/// Which handler of a function a call goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Handler {
+    /// JSON in, JSON out: the manifest's `export` (a process function's stdin and stdout).
+    Json,
+    /// An HTTP request in, a response out: the `http` export (for a process function, the
+    /// same stdin and stdout, with `WASMFN_HANDLER=http` in its environment).
+    Http,
 }
 
 impl fmt::Display for Trigger {
@@ -69,6 +101,7 @@ impl fmt::Display for Trigger {
             Self::Webhook => "webhook",
             Self::Schedule => "schedule",
             Self::Database => "database",
+            Self::Route => "route",
         })
     }
 }

@@ -154,10 +154,22 @@ impl FunctionSpec {
         std::iter::once(format!("name {:?}", self.name())).chain(webhooks).collect()
     }
 
-    /// The first of [`claims`](Self::claims) that `other` declares too.
+    /// The first of [`claims`](Self::claims) that `other` declares too, or the first of
+    /// its routes that cannot be served beside one of `other`'s
+    /// ([`Route::overlaps`](wasmfn_schema::Route::overlaps)).
     pub fn conflict_with(&self, other: &FunctionSpec) -> Option<String> {
         let theirs = other.claims();
-        self.claims().into_iter().find(|claim| theirs.contains(claim))
+        let claim = self.claims().into_iter().find(|claim| theirs.contains(claim));
+        claim.or_else(|| {
+            self.manifest.routes.iter().find_map(|route| {
+                let same = other.manifest.routes.iter().find(|theirs| route.overlaps(theirs))?;
+                Some(if same == route {
+                    format!("route \"{route}\"")
+                } else {
+                    format!("route \"{route}\" (as \"{same}\")")
+                })
+            })
+        })
     }
 
     /// Whether a change to `path` calls for a rebuild: it is in the function folder, matches

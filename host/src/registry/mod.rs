@@ -61,6 +61,12 @@ impl FunctionRegistry {
         self.changes.subscribe()
     }
 
+    /// How many changes the registry has seen: what was derived from its entries (the table
+    /// of routes) is current as long as this stays the same.
+    pub fn generation(&self) -> u64 {
+        *self.changes.borrow()
+    }
+
     /// Every entry, sorted by name.
     pub fn entries(&self) -> Vec<Arc<FunctionEntry>> {
         self.table.load().values().cloned().collect()

@@ -61,6 +61,36 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A request body that could not be read whole: too large (413), too slow (408), or cut
+    /// off (400).
+    pub(super) fn from_body_error(function: &str, error: &axum::Error) -> Self {
+        let mut sources =
+            std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |error| {
+                error.source()
+            });
+        let cause =
+            sources.find(|e| e.is::<BodyTimeout>() || e.is::<http_body_util::LengthLimitError>());
+        match cause {
+            Some(timeout) if timeout.is::<BodyTimeout>() => Self::new(
+                StatusCode::REQUEST_TIMEOUT,
+                codes::REQUEST_TIMEOUT,
+                format!("request to {function}: {timeout}"),
+            ),
+            Some(_) => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::PAYLOAD_TOO_LARGE,
+                format!("request to {function}: the body is larger than the route accepts"),
+            ),
+            None => Self::new(
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_INPUT,
+                format!("request to {function}: the body could not be read: {error}"),
+            ),
+        }
+    }
+}
+
 impl From<InvokeError> for ApiError {
     fn from(error: InvokeError) -> Self {
         Self::new(error.status(), error.code(), error.public_message())

@@ -3,6 +3,7 @@
 use std::{
     future::Future,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -10,10 +11,11 @@ use axum::{Router, body::Body};
 use http::{Request, Response};
 use tower::{Layer, Service, ServiceExt};
 
-use super::PATH_PREFIXES;
+use super::{PATH_PREFIXES, Routes};
+use crate::registry::FunctionRegistry;
 
-/// A [`Layer`] that answers the functions' routes (`/api/functions…`, `/api/health`) and
-/// passes every other request to the service it wraps.
+/// A [`Layer`] that answers the functions' API (`/api/functions…`, `/api/health`, ...) and
+/// their own `routes`, and passes every other request to the service it wraps.
 ///
 /// ```no_run
 /// use axum::{Router, routing::get};
@@ -28,12 +30,30 @@ use super::PATH_PREFIXES;
 /// ```
 #[derive(Clone, Debug)]
 pub struct FunctionsLayer {
+    steer: Steer,
+}
+
+/// What the layer needs to tell the functions' requests from the app's.
+#[derive(Clone, Debug)]
+struct Steer {
     router: Router,
+    registry: Arc<FunctionRegistry>,
+    routes: Arc<Routes>,
+}
+
+impl Steer {
+    fn takes(&self, path: &str) -> bool {
+        is_functions_path(path) || self.routes.table(&self.registry).1.matches(path)
+    }
 }
 
 impl FunctionsLayer {
-    pub(crate) fn new(router: Router) -> Self {
-        Self { router }
+    pub(crate) fn new(
+        router: Router,
+        registry: Arc<FunctionRegistry>,
+        routes: Arc<Routes>,
+    ) -> Self {
+        Self { steer: Steer { router, registry, routes } }
     }
 }
 
@@ -41,14 +61,14 @@ impl<S> Layer<S> for FunctionsLayer {
     type Service = WithFunctions<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        WithFunctions { router: self.router.clone(), inner }
+        WithFunctions { steer: self.steer.clone(), inner }
     }
 }
 
 /// The service [`FunctionsLayer`] produces.
 #[derive(Clone, Debug)]
 pub struct WithFunctions<S> {
-    router: Router,
+    steer: Steer,
     inner: S,
 }
 
@@ -72,8 +92,8 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        if is_functions_path(request.uri().path()) {
-            let router = self.router.clone();
+        if self.steer.takes(request.uri().path()) {
+            let router = self.steer.router.clone();
             Box::pin(async move {
                 Ok(router.oneshot(request).await.unwrap_or_else(|never| match never {}))
             })

@@ -8,12 +8,15 @@
 //! | `GET /api/functions/{name}` | one function's status |
 //! | `GET /api/health` | `ok`, or `degraded` when a function is disabled or the trigger store is unreachable |
 //! | `POST /api/webhooks/{path}` | a signed webhook (see [`triggers::webhook`](crate::triggers::webhook)) |
+//! | the functions' `routes` | their HTTP handlers (`http.rs`), matched in one table (`routes.rs`) |
 //!
 //! Errors are `{ "error": { "code", "message" } }` with the status from
 //! [`InvokeError::status`](crate::InvokeError::status); an oversized body is 413.
 
 pub(crate) mod error;
+mod http;
 mod layer;
+mod routes;
 
 use std::{
     path::{Path, PathBuf},
@@ -48,25 +51,37 @@ use crate::{
 pub(crate) const PATH_PREFIXES: [&str; 4] =
     ["/api/functions", "/api/health", "/api/jobs", "/api/webhooks"];
 
+pub(crate) use self::routes::Routes;
+
 #[derive(Clone)]
 struct ApiState {
     service: FunctionService,
     registry: Arc<FunctionRegistry>,
     webhooks: Arc<WebhookVerifier>,
     jobs: Jobs,
+    routes: Arc<Routes>,
+    body_limit: usize,
 }
 
-/// The router for `registry`'s functions, accepting request bodies up to `body_limit` bytes,
-/// checking webhooks with `webhooks` and queueing asynchronous calls in `jobs`.
-pub(crate) fn router(
-    registry: Arc<FunctionRegistry>,
-    body_limit: usize,
-    webhooks: Arc<WebhookVerifier>,
-    jobs: Jobs,
-) -> Router {
+/// What the router serves: `registry`'s functions, request bodies up to `body_limit` bytes
+/// (a route's own `http.max_request_body` wins), webhooks checked by `webhooks`, asynchronous
+/// calls queued in `jobs`, the functions' routes looked up in `routes`.
+pub(crate) struct RouterParts {
+    pub(crate) registry: Arc<FunctionRegistry>,
+    pub(crate) body_limit: usize,
+    pub(crate) webhooks: Arc<WebhookVerifier>,
+    pub(crate) jobs: Jobs,
+    pub(crate) routes: Arc<Routes>,
+}
+
+/// The router: the JSON API, and as its fallback the functions' routes; what matches neither
+/// gets a JSON 404 when `json_not_found`, else axum's empty 404 (an app merging the router
+/// answers its own paths).
+pub(crate) fn router(parts: RouterParts, json_not_found: bool) -> Router {
+    let RouterParts { registry, body_limit, webhooks, jobs, routes } = parts;
     let service = FunctionService::new(Arc::clone(&registry));
-    let state = ApiState { service, registry, webhooks, jobs };
-    Router::new()
+    let state = ApiState { service, registry, webhooks, jobs, routes, body_limit };
+    let api = Router::new()
         .route("/api/functions", get(list))
         .route("/api/functions/{name}", post(call).get(show))
         .route("/api/health", get(health))
@@ -83,9 +98,13 @@ pub(crate) fn router(
         .route("/api/jobs/{id}/{*rest}", any(not_found))
         .route("/api/webhooks", any(not_found))
         .route("/api/webhooks/", any(not_found))
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(state)
+        .method_not_allowed_fallback(method_not_allowed);
+    let api = if json_not_found {
+        api.fallback(http::fallback_json)
+    } else {
+        api.fallback(http::fallback)
+    };
+    api.layer(DefaultBodyLimit::max(body_limit)).with_state(state)
 }
 
 /// A JSON 404 naming the path: under the API's prefixes, and (in [`Functions::app`]) anywhere.

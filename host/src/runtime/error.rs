@@ -71,8 +71,13 @@ pub enum LoadError {
     },
     /// The module does not export the function the manifest names.
     #[error(
-        "function {function}: {} has no export named {export:?} (set `export` in the manifest)",
-        path.display()
+        "function {function}: {} has no export named {export:?} ({})",
+        path.display(),
+        if export == wasmfn_schema::wire::abi::HTTP_EXPORT {
+            "a function with `routes` answers them with it: `#[wasmfn_pdk::http]` in Rust"
+        } else {
+            "set `export` in the manifest"
+        }
     )]
     MissingExport {
         /// The function.
@@ -242,6 +247,26 @@ pub enum InvokeError {
         /// Its last lines on stderr.
         stderr: String,
     },
+    /// The function has no handler for this kind of call: a JSON call of a function that only
+    /// answers its routes, or a request to a route of a module without the `http` export.
+    #[error("function {function} has no {what} handler (the wasm export {export:?})")]
+    HandlerMissing {
+        /// The function.
+        function: String,
+        /// `JSON` or `HTTP`.
+        what: &'static str,
+        /// The export it lacks.
+        export: String,
+    },
+    /// An HTTP function's response cannot be sent: its head is not one, the status or a
+    /// header is invalid, or the body is larger than `http.max_response_body`.
+    #[error("function {function} returned an invalid HTTP response: {message}")]
+    InvalidResponse {
+        /// The function.
+        function: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A process function wrote more output than the host accepts; it was killed.
     #[error("function {function} wrote more than {} of output", bytesize::ByteSize(*limit))]
     OutputTooLarge {
@@ -384,7 +409,9 @@ impl InvokeError {
             | Self::InvalidOutput { function, .. }
             | Self::Spawn { function, .. }
             | Self::ProcessFailed { function, .. }
-            | Self::OutputTooLarge { function, .. } => function,
+            | Self::OutputTooLarge { function, .. }
+            | Self::HandlerMissing { function, .. }
+            | Self::InvalidResponse { function, .. } => function,
         }
     }
 
@@ -403,6 +430,8 @@ impl InvokeError {
             Self::Spawn { .. } => codes::SPAWN_FAILED,
             Self::ProcessFailed { .. } => codes::PROCESS_FAILED,
             Self::OutputTooLarge { .. } => codes::OUTPUT_TOO_LARGE,
+            Self::HandlerMissing { .. } => codes::HANDLER_MISSING,
+            Self::InvalidResponse { .. } => codes::INVALID_RESPONSE,
         }
     }
 
@@ -420,7 +449,10 @@ impl InvokeError {
             | Self::Trap { .. }
             | Self::InvalidOutput { .. }
             | Self::ProcessFailed { .. }
-            | Self::OutputTooLarge { .. } => S::INTERNAL_SERVER_ERROR,
+            | Self::OutputTooLarge { .. }
+            | Self::InvalidResponse { .. } => S::INTERNAL_SERVER_ERROR,
+            // The function exists; this way of calling it does not.
+            Self::HandlerMissing { .. } => S::NOT_IMPLEMENTED,
             Self::Guest { code, status, .. } => status
                 .and_then(|s| S::from_u16(s).ok())
                 .filter(|s| s.is_client_error() || s.is_server_error())

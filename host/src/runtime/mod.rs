@@ -21,7 +21,7 @@ use wasmfn_schema::Runtime;
 pub(crate) use self::wasm::map_stack;
 use self::{error::InvokeError, error::LoadError, process::ProcessFunction, wasm::WasmFunction};
 pub use self::{options::RuntimeOptions, process::MAX_OUTPUT_BYTES};
-use crate::discovery::FunctionSpec;
+use crate::{discovery::FunctionSpec, invocation::Handler};
 
 /// A function ready to be called: its module compiled and its instance pool ready, or for a
 /// process function, its command.
@@ -71,14 +71,20 @@ impl LoadedFunction {
     /// Calls the function with its input (JSON bytes) and returns its output. The wasm runs on
     /// tokio's blocking pool, never on the async workers.
     pub async fn call(&self, input: Bytes) -> Result<Bytes, InvokeError> {
-        self.call_as(input, crate::invocation::next_call_id()).await
+        self.call_as(input, crate::invocation::next_call_id(), Handler::Json).await
     }
 
-    /// [`call`](Self::call) as invocation `call_id` (what its API token is bound to).
-    pub(crate) async fn call_as(&self, input: Bytes, call_id: u64) -> Result<Bytes, InvokeError> {
+    /// [`call`](Self::call) as invocation `call_id` (what its API token is bound to), by
+    /// `handler` (an HTTP request goes to the `http` export).
+    pub(crate) async fn call_as(
+        &self,
+        input: Bytes,
+        call_id: u64,
+        handler: Handler,
+    ) -> Result<Bytes, InvokeError> {
         match &self.runner {
-            Runner::Wasm(function) => function.call(input, call_id).await,
-            Runner::Process(process) => process.call(input).await,
+            Runner::Wasm(function) => function.call(input, call_id, handler).await,
+            Runner::Process(process) => process.call(input, handler).await,
         }
     }
 }

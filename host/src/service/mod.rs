@@ -1,6 +1,8 @@
 //! The tower [`Service`] every call goes through, whatever triggered it, so limits, tracing
 //! and errors are the same for all.
 
+pub(crate) mod http;
+
 use std::{
     future::Future,
     pin::Pin,
@@ -14,14 +16,15 @@ use tower::Service;
 use tracing::{Instrument, field::Empty};
 
 use crate::{
-    invocation::{self, Invocation},
+    invocation::{self, Handler, Invocation},
     json,
     registry::FunctionRegistry,
     runtime::error::{DisabledReason, InvokeError},
 };
 
 /// Calls functions from a [`FunctionRegistry`]: `Service<Invocation, Response = Bytes>`, the
-/// response being the function's JSON output. Cheap to clone.
+/// response being the function's JSON output (for an [`Invocation::http`], its response,
+/// checked: see [`http`]). Cheap to clone.
 ///
 /// Each call runs in a `tracing` span `invocation` with the function's name, a call id, the
 /// trigger, and once it ends its `outcome` and `duration_ms`.
@@ -117,12 +120,20 @@ async fn invoke(
             .map_or(DisabledReason::NotLoaded, |error| DisabledReason::Load(Arc::clone(error)));
         return Err(InvokeError::Disabled { function: name, reason });
     };
+    if invocation.handler == Handler::Http {
+        let output = function.call_as(invocation.input, id, Handler::Http).await?;
+        let limit = function.spec().manifest.http.response_body_limit();
+        return match http::check_response(&output, limit) {
+            Ok(()) => Ok(output),
+            Err(message) => Err(InvokeError::InvalidResponse { function: name, message }),
+        };
+    }
     // No input at all is the guest's to read as it likes (wasmfn's PDKs: `null`).
     let empty = invocation.input.iter().all(u8::is_ascii_whitespace);
     if !empty && let Err(message) = json::check(&invocation.input, Some(json::MAX_DEPTH)) {
         return Err(InvokeError::InvalidInput { function: name, message });
     }
-    let output = function.call_as(invocation.input, id).await?;
+    let output = function.call_as(invocation.input, id, Handler::Json).await?;
     if let Err(message) = json::check(&output, None) {
         return Err(InvokeError::InvalidOutput { function: name, message });
     }

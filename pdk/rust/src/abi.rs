@@ -33,6 +33,7 @@ imports! {
     fn wasmfn_api_request(request: Json<ApiRequest>) -> Json<ApiResult>;
     fn wasmfn_random(len: Json<u64>) -> Vec<u8>;
     fn wasmfn_js_script() -> String;
+    fn wasmfn_fetch(request: Vec<u8>) -> Vec<u8>;
 }
 
 /// Sends a log record to the host's `tracing`.
@@ -98,6 +99,31 @@ pub fn js_script() -> Result<String, String> {
     }
     #[cfg(not(target_arch = "wasm32"))]
     Err("no host: the script is only available when running in wasmfn".to_owned())
+}
+
+/// An outbound HTTP request (framed as `wasmfn_schema::wire::http` frames a
+/// [`FetchRequest`](wasmfn_schema::wire::http::FetchRequest)); the answer, framed the same way.
+/// Off wasm, every request fails with `host_api_unavailable`.
+pub fn fetch(request: Vec<u8>) -> Vec<u8> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // SAFETY: the wasmfn host defines `wasmfn_fetch` with this signature.
+        #[allow(unsafe_code)]
+        match unsafe { imports::wasmfn_fetch(request) } {
+            Ok(answer) => answer,
+            Err(e) => fetch_error(codes::HOST_API_FAILED, &e.to_string()),
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = request;
+        fetch_error(codes::HOST_API_UNAVAILABLE, "outbound HTTP only works when running in wasmfn")
+    }
+}
+
+fn fetch_error(code: &str, message: &str) -> Vec<u8> {
+    let error = ErrorDetail { code: code.to_owned(), message: message.to_owned() };
+    wasmfn_schema::wire::http::encode(&wasmfn_schema::wire::http::FetchResult::Error(error), b"")
 }
 
 #[cfg(test)]

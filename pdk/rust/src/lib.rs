@@ -51,6 +51,7 @@ pub mod abi;
 pub mod api;
 pub mod config;
 mod error;
+pub mod http;
 mod log;
 mod run;
 
@@ -73,6 +74,21 @@ pub use error::{Error, Result};
 /// # assert_eq!(handle(vec![1, 2, 3]).unwrap(), 6);
 /// ```
 pub use wasmfn_pdk_macros::function;
+/// Marks a function as the HTTP handler of the function's `routes`: it takes a
+/// [`http::Request`] (or nothing) and returns anything [`http::IntoResponse`], or a `Result`
+/// of one whose error is the function's error. The wasm export is `http`, whatever the
+/// handler is called; a crate has at most one.
+///
+/// ```
+/// use wasmfn_pdk::http::{Json, Request, RequestExt};
+///
+/// #[wasmfn_pdk::http]
+/// fn api(request: Request) -> wasmfn_pdk::Result<Json<serde_json::Value>> {
+///     let id: u64 = request.param("id").unwrap_or("0").parse()?;
+///     Ok(Json(serde_json::json!({ "id": id })))
+/// }
+/// ```
+pub use wasmfn_pdk_macros::http;
 pub use wasmfn_schema::wire::codes;
 
 // The guide's code is compiled as doctests, so it cannot drift from the API.
@@ -83,7 +99,7 @@ struct RustGuide;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::log::{log, to_value};
-    pub use crate::run::run;
+    pub use crate::run::{run, run_http};
     pub use serde::de::IgnoredAny;
     pub use serde_json::Map;
 }

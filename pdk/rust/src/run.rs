@@ -29,6 +29,25 @@ where
     }
 }
 
+/// Runs an HTTP `handler` on the call's request; like [`run`], returns the export's status.
+pub fn run_http<O: crate::http::HandlerOutput>(
+    handler: impl FnOnce(crate::http::Request) -> O,
+) -> i32 {
+    host::install_panic_hook();
+    let outcome = crate::http::decode_request(&host::input())
+        .and_then(|request| handler(request).into_outcome());
+    match outcome {
+        Ok(response) => {
+            host::set_output(crate::http::encode_response(response));
+            0
+        }
+        Err(error) => {
+            host::set_error(&error.into_wire().to_json());
+            1
+        }
+    }
+}
+
 fn decode<I: DeserializeOwned>(input: &[u8]) -> Result<I, Error> {
     let input = if input.iter().all(u8::is_ascii_whitespace) { b"null".as_slice() } else { input };
     serde_json::from_slice(input)

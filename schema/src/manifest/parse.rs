@@ -51,6 +51,11 @@ impl Manifest {
             (Runtime::Process, Some(_)) if !self.api.scopes.is_empty() => {
                 Some(("api", "the app's API (`api.scopes`) is offered to wasm functions only"))
             }
+            // Hooks call a JSON handler with an event; a function with routes answers HTTP.
+            _ if !self.routes.is_empty() && !self.hooks.is_empty() => Some((
+                "hooks",
+                "a function with `routes` answers HTTP requests only; put the hooks in a function of their own",
+            )),
             _ => None,
         };
         let Some((key, message)) = problem else { return Ok(self) };

@@ -17,6 +17,7 @@ use wasmfn_schema::ProcessLanguage;
 use super::run::{self, Limits, MAX_OUTPUT_BYTES};
 use crate::{
     discovery::{Entrypoint, FunctionSpec, Mode},
+    invocation::Handler,
     runtime::{
         RuntimeOptions,
         artifact::Artifact,
@@ -124,7 +125,11 @@ impl ProcessFunction {
     }
 
     /// Runs the process once, at most `pool_size` at a time.
-    pub(in crate::runtime) async fn call(&self, input: Bytes) -> Result<Bytes, InvokeError> {
+    pub(in crate::runtime) async fn call(
+        &self,
+        input: Bytes,
+        handler: Handler,
+    ) -> Result<Bytes, InvokeError> {
         let _permit = self.permits.acquire().await?;
         if let Pin::Unchanged { file, stamp } = &self.pin
             && stamp_of(file) != *stamp
@@ -139,6 +144,8 @@ impl ProcessFunction {
         }
         let mut command = Command::new(&self.program);
         command.args(&self.args).current_dir(&self.dir).env_clear().envs(self.env.iter().cloned());
+        // How to read stdin: a JSON document, or an HTTP request (a JSON head line, the body).
+        command.env("WASMFN_HANDLER", if handler == Handler::Http { "http" } else { "json" });
         run::run(&self.function, command, input, self.limits).await
     }
 }

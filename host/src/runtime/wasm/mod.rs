@@ -34,6 +34,7 @@ use super::{
 use crate::{
     discovery::FunctionSpec,
     host_api::{CallApi, HostApi, ScopeSet},
+    invocation::Handler,
 };
 
 /// The parts of a function every slot is built from.
@@ -105,7 +106,11 @@ impl WasmFunction {
     fn new(module: FunctionModule, options: &RuntimeOptions) -> Result<Self, LoadError> {
         let manifest = &module.spec.manifest;
         let function: Arc<str> = manifest.name.as_str().into();
-        let export = manifest.export.clone();
+        // A function with routes answers HTTP only (the manifest refuses hooks beside routes).
+        let export = match manifest.routes.is_empty() {
+            true => manifest.export.clone(),
+            false => wasmfn_schema::wire::abi::HTTP_EXPORT.to_owned(),
+        };
         let first = Slot::new(&module).map_err(|e| LoadError::Compile {
             function: function.to_string(),
             path: module.spec.artifact.clone(),
@@ -134,7 +139,20 @@ impl WasmFunction {
         self: &Arc<Self>,
         input: Bytes,
         call_id: u64,
+        handler: Handler,
     ) -> Result<Bytes, InvokeError> {
+        let routes = !self.module.spec.manifest.routes.is_empty();
+        if routes != (handler == Handler::Http) {
+            return Err(InvokeError::HandlerMissing {
+                function: self.function.to_string(),
+                what: if routes { "JSON" } else { "HTTP" },
+                export: if routes {
+                    self.module.spec.manifest.export.clone()
+                } else {
+                    wasmfn_schema::wire::abi::HTTP_EXPORT.to_owned()
+                },
+            });
+        }
         let permit = self.permits.acquire().await?;
         // The token is revoked when this future ends, however it ends (even while the guest
         // still runs on its thread after a timeout).

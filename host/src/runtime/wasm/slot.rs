@@ -21,7 +21,12 @@ impl Slot {
     /// creates an instance.
     pub(super) fn new(module: &FunctionModule) -> Result<Self, extism::Error> {
         let script = module.js.as_ref().map(|js| js.script.clone());
-        let state = HostState::new(module.spec.manifest.name.as_str().into(), script);
+        let manifest = &module.spec.manifest;
+        let state = HostState::new(
+            manifest.name.as_str().into(),
+            script,
+            manifest.allowed_hosts.as_slice().into(),
+        );
         let builder = PluginBuilder::new(module.extism_manifest())
             .with_wasi(true)
             .with_functions(abi::for_slot(&state));

@@ -17,10 +17,22 @@ pub(super) struct HostState {
     pub(super) js_script: Option<Arc<str>>,
     /// What the running call has logged: reset for each call.
     pub(super) logged: guest_log::Budget,
+    /// The hosts `wasmfn_fetch` may reach (the manifest's `allowed_hosts`).
+    pub(super) allowed_hosts: Arc<[String]>,
 }
 
 impl HostState {
-    pub(super) fn new(function: Arc<str>, js_script: Option<Arc<str>>) -> UserData<Self> {
-        UserData::new(Self { function, call: None, js_script, logged: Default::default() })
+    pub(super) fn new(
+        function: Arc<str>,
+        js_script: Option<Arc<str>>,
+        allowed_hosts: Arc<[String]>,
+    ) -> UserData<Self> {
+        UserData::new(Self {
+            function,
+            call: None,
+            js_script,
+            logged: Default::default(),
+            allowed_hosts,
+        })
     }
 }

@@ -25,29 +25,83 @@ pub fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn expand(func: ItemFn, export: Option<LitStr>) -> syn::Result<proc_macro2::TokenStream> {
+/// Exports a Rust function as the HTTP handler of a wasmfn function. See `wasmfn_pdk::http`.
+#[proc_macro_attribute]
+pub fn http(attr: TokenStream, item: TokenStream) -> TokenStream {
+    if !attr.is_empty() {
+        let attr = proc_macro2::TokenStream::from(attr);
+        return syn::Error::new(
+            attr.span(),
+            "`#[wasmfn_pdk::http]` takes no arguments: its export is always `http`",
+        )
+        .to_compile_error()
+        .into();
+    }
+    let func = parse_macro_input!(item as ItemFn);
+    match expand_http(func) {
+        Ok(tokens) => tokens.into(),
+        Err(err) => err.to_compile_error().into(),
+    }
+}
+
+fn expand_http(func: ItemFn) -> syn::Result<proc_macro2::TokenStream> {
+    check_signature(&func, "an HTTP handler", "its request (`wasmfn_pdk::http::Request`)")?;
+    if let ReturnType::Default = func.sig.output {
+        return Err(syn::Error::new(
+            func.sig.span(),
+            "an HTTP handler must return a response: `impl wasmfn_pdk::http::IntoResponse`, or a \
+             `Result` of one",
+        ));
+    }
+    let name = &func.sig.ident;
+    let call = if func.sig.inputs.is_empty() {
+        quote! { ::wasmfn_pdk::__private::run_http(|_| #name()) }
+    } else {
+        quote! { ::wasmfn_pdk::__private::run_http(#name) }
+    };
+    Ok(quote! {
+        #func
+
+        #[cfg(target_arch = "wasm32")]
+        #[doc(hidden)]
+        #[unsafe(export_name = "http")]
+        pub extern "C" fn __wasmfn_export_http() -> i32 {
+            #call
+        }
+    })
+}
+
+/// The rules both kinds of handler follow: not async, not generic, at most one argument, no
+/// `self`.
+fn check_signature(func: &ItemFn, what: &str, argument: &str) -> syn::Result<()> {
     let sig = &func.sig;
     if let Some(asyncness) = &sig.asyncness {
         return Err(syn::Error::new(
             asyncness.span(),
-            "a wasmfn function cannot be `async`: wasm calls run to completion synchronously",
+            format!("{what} cannot be `async`: wasm calls run to completion synchronously"),
         ));
     }
     if !sig.generics.params.is_empty() {
         return Err(syn::Error::new(
             sig.generics.span(),
-            "a wasmfn function cannot be generic: its input and output types must be concrete",
+            format!("{what} cannot be generic: its input and output types must be concrete"),
         ));
     }
     if sig.inputs.len() > 1 {
         return Err(syn::Error::new(
             sig.inputs.span(),
-            "a wasmfn function takes at most one argument: its input, deserialized from JSON",
+            format!("{what} takes at most one argument: {argument}"),
         ));
     }
     if let Some(FnArg::Receiver(receiver)) = sig.inputs.first() {
-        return Err(syn::Error::new(receiver.span(), "a wasmfn function cannot take `self`"));
+        return Err(syn::Error::new(receiver.span(), format!("{what} cannot take `self`")));
     }
+    Ok(())
+}
+
+fn expand(func: ItemFn, export: Option<LitStr>) -> syn::Result<proc_macro2::TokenStream> {
+    check_signature(&func, "a wasmfn function", "its input, deserialized from JSON")?;
+    let sig = &func.sig;
     if let ReturnType::Default = sig.output {
         return Err(syn::Error::new(
             sig.span(),

@@ -4,6 +4,7 @@
 
 mod api_request;
 mod clock;
+mod fetch;
 mod log;
 mod random;
 
@@ -16,6 +17,7 @@ pub(super) fn for_slot(state: &UserData<HostState>) -> Vec<Function> {
     vec![
         log::function(state),
         api_request::function(state),
+        fetch::function(state),
         super::js::script::function(state),
         random::function(),
         clock::function(),

@@ -4,7 +4,7 @@ use std::hint::black_box;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wasmfn_pdk::{Error, api, config, info};
+use wasmfn_pdk::{Error, api, config, http, info};
 
 #[derive(Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -165,4 +165,52 @@ pub fn raw_upper(input: String) -> extism_pdk::FnResult<String> {
         return Err(extism_pdk::WithReturnCode::new(extism_pdk::Error::msg("empty input"), 1));
     }
     Ok(input.to_uppercase())
+}
+
+/// The testbed's routes (`http` export): one handler, steered by the matched route's path.
+#[wasmfn_pdk::http]
+fn site(request: http::Request) -> Result<http::Response, Error> {
+    use http::{Html, IntoResponse, RequestExt, StatusCode};
+
+    let route = request.extensions().get::<http::MatchedRoute>().map(|r| r.0.clone());
+    let response = match route.as_deref().unwrap_or_default() {
+        "GET /page" => (
+            StatusCode::CREATED,
+            [("set-cookie", "session=abc; HttpOnly"), ("x-wasmfn-test", "yes")],
+            Html("<!doctype html><h1>Hello from Rust</h1>"),
+        )
+            .into_response(),
+        "GET /hello/{name}" => http::Json(serde_json::json!({
+            "method": request.method().as_str(),
+            "name": request.param("name"),
+            "q": request.query("q"),
+            "uri": request.uri().to_string(),
+        }))
+        .into_response(),
+        "POST /echo" => {
+            let content_type = request.headers().get("content-type").cloned();
+            let mut response = request.into_body().into_bytes().into_response();
+            if let Some(content_type) = content_type {
+                response.headers_mut().insert("content-type", content_type);
+            }
+            response
+        }
+        "GET /big" => vec![b'x'; 300 * 1024].into_response(),
+        "GET /fails" => return Err(Error::not_found("nothing here")),
+        other => (StatusCode::NOT_FOUND, format!("no handler for {other}")).into_response(),
+    };
+    Ok(response)
+}
+
+/// Fetches `url` through the host (`wasmfn_pdk::http::send`): its status and text body.
+#[wasmfn_pdk::function]
+fn fetch(input: Value) -> Result<Value, Error> {
+    let url = input["url"].as_str().unwrap_or_default();
+    let mut request = http::Request::new(http::Body::default());
+    *request.uri_mut() = url.parse().map_err(|e| Error::invalid_input(format!("{e}")))?;
+    let response = http::send(request)?;
+    Ok(serde_json::json!({
+        "status": response.status().as_u16(),
+        "body": response.body().text()?,
+    }))
 }
