@@ -2,11 +2,12 @@
 //! process function speaking the same request/response shape, limits, conflicts, reloads,
 //! `HEAD`/`OPTIONS`, and the layer in front of an app. JS functions: `tests/js_http.rs`.
 
-use std::time::Duration;
-
 use axum::{Router, routing::get};
 use serde_json::{Value, json};
-use wasmfn_test_support::{self as support, FunctionsDir, http::serve};
+use wasmfn_test_support::{
+    self as support, FunctionsDir,
+    http::{Upstream, serve},
+};
 
 const SITE: &str = r#"routes: ["GET /page", "GET /hello/{name}", "POST /echo", "GET /big", "GET /fails"]
 http:
@@ -275,51 +276,28 @@ async fn a_process_function_gets_the_same_request_and_response_shape() {
     assert!(message.contains("function py-site") && message.contains("status 99"), "{message}");
 }
 
-/// A loopback server counting what reaches it.
-async fn counting_server() -> (std::net::SocketAddr, std::sync::Arc<std::sync::atomic::AtomicU64>) {
-    use std::sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    };
-    let hits = Arc::new(AtomicU64::new(0));
-    let counted = Arc::clone(&hits);
-    let app = Router::new()
-        .route(
-            "/data",
-            get(move || {
-                counted.fetch_add(1, Ordering::SeqCst);
-                async { "fetched" }
-            }),
-        )
-        .route(
-            "/slow",
-            get(|| async {
-                tokio::time::sleep(Duration::from_secs(30)).await;
-                "late"
-            }),
-        );
-    (serve(app).await, hits)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rust_guest_fetches_allowed_hosts_only() {
-    use std::sync::atomic::Ordering;
-    let (addr, hits) = counting_server().await;
+    let upstream = Upstream::start().await;
     let dir = FunctionsDir::new();
     dir.add_testbed("fetcher", "export: fetch\nallowed_hosts: [127.0.0.1]\n");
     let functions = dir.functions();
-    let ok = support::call(&functions, "fetcher", json!({ "url": format!("http://{addr}/data") }))
-        .await
-        .unwrap();
+    let fetch = |url: String| support::call(&functions, "fetcher", json!({ "url": url }));
+    let ok = fetch(upstream.url("/data")).await.unwrap();
     assert_eq!(ok, json!({ "status": 200, "body": "fetched" }));
-    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert_eq!(upstream.hits(), 1);
     // `localhost` is the same server, but not in allowed_hosts: refused before any request.
-    let url = format!("http://localhost:{}/data", addr.port());
-    let error = support::call(&functions, "fetcher", json!({ "url": url })).await.unwrap_err();
+    let url = format!("http://localhost:{}/data", upstream.addr.port());
+    let error = fetch(url).await.unwrap_err();
     assert_eq!(error.code(), "host_not_allowed", "{error}");
     assert!(
         error.to_string().contains("localhost is not in the manifest's allowed_hosts"),
         "{error}"
     );
-    assert_eq!(hits.load(Ordering::SeqCst), 1, "the refused request reached the server");
+    assert_eq!(upstream.hits(), 1, "the refused request reached the server");
+    // A redirect to it is refused too: only the redirecting request reached the server.
+    let error = fetch(upstream.url("/away")).await.unwrap_err();
+    assert_eq!(error.code(), "host_not_allowed", "{error}");
+    assert!(error.to_string().contains("a redirect to http://localhost"), "{error}");
+    assert_eq!(upstream.hits(), 2);
 }

@@ -163,3 +163,63 @@ pub fn request_with(
     let (_, body) = response.split_once("\r\n\r\n").unwrap();
     (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
 }
+
+/// A loopback server for functions to call out to, counting the requests that reach it:
+/// `GET /data` ("fetched"), `POST /greet` (JSON `{"name"}` in, `{"greeting"}` out), `GET /slow`
+/// (answers after 30 s), `GET /away` (a redirect to the same server as `localhost`, for an
+/// allow-list that only names `127.0.0.1`).
+pub struct Upstream {
+    pub addr: SocketAddr,
+    hits: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Upstream {
+    pub async fn start() -> Self {
+        use std::sync::{
+            Arc,
+            atomic::{AtomicU64, Ordering},
+        };
+
+        use axum::{
+            Json,
+            routing::{get, post},
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let away = format!("http://localhost:{}/data", addr.port());
+        let hits = Arc::new(AtomicU64::new(0));
+        let counted = Arc::clone(&hits);
+        let app = axum::Router::new()
+            .route("/data", get(|| async { "fetched" }))
+            .route(
+                "/greet",
+                post(|Json(body): Json<serde_json::Value>| async move {
+                    let name = body["name"].as_str().unwrap_or("?").to_owned();
+                    Json(serde_json::json!({ "greeting": format!("Hello, {name}!") }))
+                }),
+            )
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    "late"
+                }),
+            )
+            .route("/away", get(move || async move { axum::response::Redirect::temporary(&away) }))
+            .layer(axum::middleware::from_fn(move |request, next: axum::middleware::Next| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                next.run(request)
+            }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self { addr, hits }
+    }
+
+    /// How many requests reached the server.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}

@@ -1,7 +1,7 @@
 //! What the engine asks of the host: the wasmfn host functions through the Rust PDK's one
 //! declaration of them (`wasmfn_pdk::abi`), and a trap that says why.
 
-pub(crate) use wasmfn_pdk::abi::{api_request, js_script as script, random};
+pub(crate) use wasmfn_pdk::abi::{api_request, fetch, js_script as script, random};
 use wasmfn_schema::wire::{GuestError, LogRecord};
 
 pub(crate) fn log(level: &str, message: &str) {

@@ -3,10 +3,11 @@
 //! One instance keeps one QuickJS runtime. On its first call (or at build time, when the
 //! module is pre-initialized: `wasmfn_js_init`) it evaluates the prelude (the web globals npm
 //! code expects), then the function's bundle, which the host hands over (`wasmfn_js_script`),
-//! and finds the handler: the bundle's `default` export, or `handler`.
-//! Each call parses the input, calls the handler, runs promise jobs and timers until its
-//! result settles, and returns it as JSON; an exception becomes a wasmfn error whose message
-//! carries the JS stack.
+//! and keeps its exports. A JSON call (`handle`) goes to the `default` export, or `handler`;
+//! a request to the function's routes (`http`) to `default.fetch`, a `default` function, or
+//! `fetch`, with a web `Request`, expecting a `Response`.
+//! Each call runs promise jobs and timers until its result settles; an exception becomes a
+//! wasmfn error whose message carries the JS stack.
 
 mod host;
 mod natives;
@@ -15,8 +16,8 @@ use std::cell::RefCell;
 
 use extism_pdk::{FnResult, WithReturnCode, plugin_fn};
 use rquickjs::{
-    CatchResultExt, CaughtError, Context, Ctx, Function, Object, Persistent, Promise, Runtime,
-    Value, context::EvalOptions, promise::PromiseState,
+    CatchResultExt, CaughtError, Context, Function, Object, Persistent, Promise, Runtime,
+    TypedArray, Value, context::EvalOptions, promise::PromiseState,
 };
 use wasmfn_schema::{
     bundle::MODULE_GLOBAL,
@@ -38,8 +39,8 @@ fn script_options(filename: &str) -> EvalOptions {
 }
 
 struct Engine {
-    // Dropped in this order: the handler before the context before the runtime.
-    handler: Persistent<Function<'static>>,
+    // Dropped in this order: the exports before the context before the runtime.
+    module: Persistent<Object<'static>>,
     context: Context,
     runtime: Runtime,
 }
@@ -50,7 +51,23 @@ thread_local! {
 
 #[plugin_fn]
 pub fn handle(input: String) -> FnResult<String> {
-    match call(&input) {
+    finish(call(Kind::Json, input.as_bytes()).map(|output| String::from_utf8_lossy(&output).into_owned()))
+}
+
+#[plugin_fn]
+pub fn http(input: Vec<u8>) -> FnResult<Vec<u8>> {
+    finish(call(Kind::Http, &input))
+}
+
+/// Which handler a call goes to.
+#[derive(Clone, Copy)]
+enum Kind {
+    Json,
+    Http,
+}
+
+fn finish<T>(result: Result<T, Failure>) -> FnResult<T> {
+    match result {
         Ok(output) => Ok(output),
         // The engine itself failed: its state cannot be trusted. Trapping (after saying why)
         // makes the host discard this instance; a guest error would keep it.
@@ -61,7 +78,7 @@ pub fn handle(input: String) -> FnResult<String> {
     }
 }
 
-fn call(input: &str) -> Result<String, Failure> {
+fn call(kind: Kind, input: &[u8]) -> Result<Vec<u8>, Failure> {
     ENGINE.with(|engine| {
         let mut engine = engine.borrow_mut();
         if engine.is_none() {
@@ -69,7 +86,7 @@ fn call(input: &str) -> Result<String, Failure> {
         }
         let engine = engine.as_ref().expect("just started");
         // Timers belong to the call that set them: what one left behind never runs in the next.
-        let result = engine.call(input);
+        let result = engine.call(kind, input);
         engine.end_call()?;
         result
     })
@@ -108,7 +125,7 @@ impl Engine {
         let runtime = Runtime::new().map_err(|e| engine_error(&e.to_string()))?;
         runtime.set_max_stack_size(MAX_STACK);
         let context = Context::full(&runtime).map_err(|e| engine_error(&e.to_string()))?;
-        let handler = context.with(|ctx| -> Result<_, Failure> {
+        let module = context.with(|ctx| -> Result<_, Failure> {
             natives::install(&ctx).map_err(|e| engine_error(&e.to_string()))?;
             ctx.eval_with_options::<(), _>(include_str!("prelude.js"), script_options(PRELUDE))
                 .catch(&ctx)
@@ -116,34 +133,57 @@ impl Engine {
             ctx.eval_with_options::<(), _>(script, script_options(BUNDLE))
                 .catch(&ctx)
                 .map_err(|e| GuestError::new("script_error", describe(e).message()))?;
-            let handler = find_handler(&ctx)?;
-            Ok(Persistent::save(&ctx, handler))
+            let module: Value =
+                ctx.globals().get(MODULE_GLOBAL).map_err(|e| engine_error(&e.to_string()))?;
+            let module = match module.into_object() {
+                Some(module) => module,
+                None => Object::new(ctx.clone()).map_err(|e| engine_error(&e.to_string()))?,
+            };
+            Ok(Persistent::save(&ctx, module))
         })?;
-        Ok(Self { handler, context, runtime })
+        Ok(Self { module, context, runtime })
     }
 
-    fn call(&self, input: &str) -> Result<String, Failure> {
+    fn call(&self, kind: Kind, input: &[u8]) -> Result<Vec<u8>, Failure> {
         let promise =
             self.context.with(|ctx| -> Result<Persistent<Promise<'static>>, Failure> {
-                let handler =
-                    self.handler.clone().restore(&ctx).map_err(|e| engine_error(&e.to_string()))?;
-                let call: Function =
-                    ctx.globals().get("__wasmfn_call").map_err(|e| engine_error(&e.to_string()))?;
-                let promise: Promise = call.call((handler, input)).catch(&ctx).map_err(describe)?;
+                let module =
+                    self.module.clone().restore(&ctx).map_err(|e| engine_error(&e.to_string()))?;
+                let promise: Promise = match kind {
+                    Kind::Json => {
+                        let handler = find_handler(&module)?;
+                        let call: Function = ctx
+                            .globals()
+                            .get("__wasmfn_call")
+                            .map_err(|e| engine_error(&e.to_string()))?;
+                        let input = String::from_utf8_lossy(input);
+                        call.call((handler, input.as_ref())).catch(&ctx).map_err(describe)?
+                    }
+                    Kind::Http => {
+                        let (head, body) = split_head(input);
+                        let body = TypedArray::<u8>::new(ctx.clone(), body.to_vec())
+                            .map_err(|e| engine_error(&e.to_string()))?;
+                        let call: Function = ctx
+                            .globals()
+                            .get("__wasmfn_http")
+                            .map_err(|e| engine_error(&e.to_string()))?;
+                        call.call((module, head, body)).catch(&ctx).map_err(describe)?
+                    }
+                };
                 Ok(Persistent::save(&ctx, promise))
             })?;
         loop {
             self.run_jobs()?;
-            let settled = self.context.with(|ctx| -> Result<Option<String>, Failure> {
+            let settled = self.context.with(|ctx| -> Result<Option<Vec<u8>>, Failure> {
                 let promise =
                     promise.clone().restore(&ctx).map_err(|e| engine_error(&e.to_string()))?;
                 match promise.state() {
                     PromiseState::Pending => Ok(None),
-                    PromiseState::Resolved => promise
-                        .result::<String>()
-                        .expect("settled")
-                        .map(Some)
-                        .map_err(|e| engine_error(&e.to_string())),
+                    PromiseState::Resolved => {
+                        let value = promise.result::<Value>().expect("settled");
+                        let value = value.map_err(|e| engine_error(&e.to_string()))?;
+                        output_bytes(value).map(Some)
+                    }
                     PromiseState::Rejected => {
                         let reason = promise.result::<Value>().expect("settled").catch(&ctx);
                         Err(describe(reason.expect_err("rejected")))
@@ -198,7 +238,25 @@ impl Engine {
     }
 }
 
-fn find_handler<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, Failure> {
+/// A call's result: the JSON text (a JSON call), or the framed response's bytes.
+fn output_bytes(value: Value<'_>) -> Result<Vec<u8>, Failure> {
+    if let Some(text) = value.as_string() {
+        return text.to_string().map(String::into_bytes).map_err(|e| engine_error(&e.to_string()));
+    }
+    match TypedArray::<u8>::from_value(value) {
+        Ok(bytes) => Ok(natives::copy(&bytes)),
+        Err(e) => Err(engine_error(&format!("a call returned neither text nor bytes: {e}"))),
+    }
+}
+
+/// The head line (text) and the body of a framed request.
+fn split_head(input: &[u8]) -> (String, &[u8]) {
+    let end = input.iter().position(|&b| b == b'\n').unwrap_or(input.len());
+    let body = input.get(end + 1..).unwrap_or_default();
+    (String::from_utf8_lossy(&input[..end]).into_owned(), body)
+}
+
+fn find_handler<'js>(module: &Object<'js>) -> Result<Function<'js>, Failure> {
     let missing = |what: &str| -> Failure {
         GuestError::new(
             "handler_missing",
@@ -207,11 +265,6 @@ fn find_handler<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, Failure> {
             ),
         )
         .into()
-    };
-    let module: Value =
-        ctx.globals().get(MODULE_GLOBAL).map_err(|e| engine_error(&e.to_string()))?;
-    let Some(module) = module.as_object() else {
-        return Err(missing("the script exports nothing"));
     };
     for name in ["default", "handler"] {
         let value: Value = module.get(name).map_err(|e| engine_error(&e.to_string()))?;

@@ -1,7 +1,7 @@
 //! `globalThis.__wasmfn_host`: the few things JavaScript asks of Rust. The prelude and the
 //! `wasmfn` JS package build the public API on top.
 
-use rquickjs::{Ctx, Function, Object, prelude::Opt};
+use rquickjs::{Ctx, Function, Object, TypedArray, prelude::Opt};
 use wasmfn_schema::wire::{ApiRequest, ApiResult, ErrorDetail, codes};
 
 use crate::host;
@@ -14,6 +14,9 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     natives.set("random", Function::new(ctx.clone(), random)?)?;
     natives.set("url", Function::new(ctx.clone(), url)?)?;
     natives.set("urlSet", Function::new(ctx.clone(), url_set)?)?;
+    natives.set("fetch", Function::new(ctx.clone(), fetch)?)?;
+    natives.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;
+    natives.set("utf8Encode", Function::new(ctx.clone(), utf8_encode)?)?;
     ctx.globals().set("__wasmfn_host", natives)
 }
 
@@ -39,6 +42,31 @@ fn api(request: String) -> String {
         }),
     };
     serde_json::to_string(&result).expect("plain data serializes")
+}
+
+/// An outbound request: its head (JSON text) and body in; the framed answer out (a JSON head
+/// line, then the body), for the prelude's `fetch` to split.
+fn fetch<'js>(ctx: Ctx<'js>, head: String, body: TypedArray<'js, u8>) -> rquickjs::Result<TypedArray<'js, u8>> {
+    let mut request = head.into_bytes();
+    request.push(b'\n');
+    request.extend_from_slice(&copy(&body));
+    TypedArray::new(ctx, host::fetch(request))
+}
+
+/// UTF-8 bytes as text (invalid sequences replaced), natively: bodies can be large.
+fn utf8_decode(bytes: TypedArray<'_, u8>) -> String {
+    String::from_utf8_lossy(&copy(&bytes)).into_owned()
+}
+
+/// A typed array's bytes, copied out (empty when it is detached).
+pub(crate) fn copy(array: &TypedArray<'_, u8>) -> Vec<u8> {
+    // SAFETY: the slice is copied at once; no JavaScript runs while it is alive.
+    #[allow(unsafe_code)]
+    unsafe { array.as_bytes() }.map(<[u8]>::to_vec).unwrap_or_default()
+}
+
+fn utf8_encode<'js>(ctx: Ctx<'js>, text: String) -> rquickjs::Result<TypedArray<'js, u8>> {
+    TypedArray::new(ctx, text.into_bytes())
 }
 
 fn random(len: usize) -> Vec<u8> {

@@ -430,6 +430,553 @@
   globalThis.URL = URL;
   globalThis.URLSearchParams = URLSearchParams;
 
+  // --- HTTP: Headers, Blob, File, FormData, AbortController, Request, Response, fetch.
+  // Bodies are held whole (a Uint8Array); `body` is a one-chunk stream-like reader.
+  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const headerName = (name) => {
+    const text = String(name);
+    if (!TOKEN.test(text)) throw new TypeError(`Headers: ${JSON.stringify(text)} is not a header name`);
+    return text.toLowerCase();
+  };
+  const headerValue = (value) => {
+    const text = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    if (/[\0\r\n]/.test(text)) throw new TypeError(`Headers: ${JSON.stringify(text)} is not a header value`);
+    return text;
+  };
+  class Headers {
+    #list = [];
+    constructor(init) {
+      if (init == null) return;
+      if (init instanceof Headers) this.#list = init.#list.map(([k, v]) => [k, v]);
+      else if (typeof init[Symbol.iterator] === "function")
+        for (const pair of init) {
+          const [k, v] = Array.from(pair);
+          if (pair.length !== undefined && pair.length !== 2)
+            throw new TypeError("Headers: each pair must have a name and a value");
+          this.append(k, v);
+        }
+      else if (typeof init === "object") for (const k of Object.keys(init)) this.append(k, init[k]);
+      else throw new TypeError("Headers: expects an object, pairs or Headers");
+    }
+    static _list(headers) {
+      return headers.#list.map(([k, v]) => [k, v]);
+    }
+    append(name, value) {
+      this.#list.push([headerName(name), headerValue(value)]);
+    }
+    delete(name) {
+      const key = headerName(name);
+      this.#list = this.#list.filter(([k]) => k !== key);
+    }
+    get(name) {
+      const key = headerName(name);
+      const values = this.#list.filter(([k]) => k === key).map(([, v]) => v);
+      return values.length === 0 ? null : values.join(", ");
+    }
+    getSetCookie() {
+      return this.#list.filter(([k]) => k === "set-cookie").map(([, v]) => v);
+    }
+    has(name) {
+      const key = headerName(name);
+      return this.#list.some(([k]) => k === key);
+    }
+    set(name, value) {
+      const key = headerName(name);
+      const i = this.#list.findIndex(([k]) => k === key);
+      if (i < 0) this.#list.push([key, headerValue(value)]);
+      else {
+        this.#list[i][1] = headerValue(value);
+        this.#list = this.#list.filter(([k], j) => k !== key || j === i);
+      }
+    }
+    // Sorted by name, values of one name combined (but each set-cookie on its own), as on the web.
+    *entries() {
+      const names = [...new Set(this.#list.map(([k]) => k))].sort();
+      for (const name of names) {
+        if (name === "set-cookie") for (const v of this.getSetCookie()) yield [name, v];
+        else yield [name, this.get(name)];
+      }
+    }
+    *keys() {
+      for (const [k] of this.entries()) yield k;
+    }
+    *values() {
+      for (const [, v] of this.entries()) yield v;
+    }
+    forEach(fn, self) {
+      for (const [k, v] of this.entries()) fn.call(self, v, k, this);
+    }
+    [Symbol.iterator]() {
+      return this.entries();
+    }
+  }
+  globalThis.Headers = Headers;
+
+  const toBytes = (view) => new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
+  const concat = (chunks) => {
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  };
+  class Blob {
+    #bytes;
+    #type;
+    constructor(parts = [], options = {}) {
+      const chunks = [];
+      for (const part of parts) {
+        if (part instanceof Blob) chunks.push(part.#bytes);
+        else if (part instanceof ArrayBuffer) chunks.push(new Uint8Array(part.slice(0)));
+        else if (ArrayBuffer.isView(part)) chunks.push(toBytes(part));
+        else chunks.push(host.utf8Encode(String(part)));
+      }
+      this.#bytes = concat(chunks);
+      this.#type = options.type ? String(options.type).toLowerCase() : "";
+    }
+    get size() {
+      return this.#bytes.length;
+    }
+    get type() {
+      return this.#type;
+    }
+    slice(start = 0, end = this.#bytes.length, type = "") {
+      return new Blob([this.#bytes.slice(start, end)], { type });
+    }
+    async bytes() {
+      return this.#bytes.slice();
+    }
+    async arrayBuffer() {
+      return this.#bytes.slice().buffer;
+    }
+    async text() {
+      return host.utf8Decode(this.#bytes);
+    }
+    static _bytes(blob) {
+      return blob.#bytes;
+    }
+  }
+  class File extends Blob {
+    constructor(parts, name, options = {}) {
+      super(parts, options);
+      this.name = String(name);
+      this.lastModified = options.lastModified ?? 0;
+    }
+  }
+  globalThis.Blob = Blob;
+  globalThis.File = File;
+
+  class FormData {
+    #list = [];
+    static _entry(name, value, filename) {
+      if (value instanceof Blob) {
+        const file = value instanceof File && filename === undefined ? value : new File([value], filename ?? "blob", { type: value.type });
+        return [String(name), file];
+      }
+      return [String(name), String(value)];
+    }
+    append(name, value, filename) {
+      this.#list.push(FormData._entry(name, value, filename));
+    }
+    set(name, value, filename) {
+      this.delete(name);
+      this.append(name, value, filename);
+    }
+    delete(name) {
+      this.#list = this.#list.filter(([k]) => k !== String(name));
+    }
+    get(name) {
+      const hit = this.#list.find(([k]) => k === String(name));
+      return hit ? hit[1] : null;
+    }
+    getAll(name) {
+      return this.#list.filter(([k]) => k === String(name)).map(([, v]) => v);
+    }
+    has(name) {
+      return this.#list.some(([k]) => k === String(name));
+    }
+    *entries() {
+      yield* this.#list.map(([k, v]) => [k, v]);
+    }
+    *keys() {
+      for (const [k] of this.#list) yield k;
+    }
+    *values() {
+      for (const [, v] of this.#list) yield v;
+    }
+    forEach(fn, self) {
+      for (const [k, v] of this.#list) fn.call(self, v, k, this);
+    }
+    [Symbol.iterator]() {
+      return this.entries();
+    }
+  }
+  globalThis.FormData = FormData;
+
+  // multipart/form-data, on Latin-1 strings (one character per byte).
+  const latin1 = (bytes) => {
+    let out = "";
+    for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    return out;
+  };
+  const fromLatin1 = (text) => {
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+    return out;
+  };
+  const encodeMultipart = (form) => {
+    const boundary = "----wasmfn" + Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const chunks = [];
+    const quote = (s) => s.replace(/"/g, "%22").replace(/\r?\n|\r/g, " ");
+    for (const [name, value] of form) {
+      let head = `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"`;
+      if (value instanceof File) {
+        head += `; filename="${quote(value.name)}"\r\nContent-Type: ${value.type || "application/octet-stream"}\r\n\r\n`;
+        chunks.push(host.utf8Encode(head), Blob._bytes(value), host.utf8Encode("\r\n"));
+      } else chunks.push(host.utf8Encode(`${head}\r\n\r\n${value}\r\n`));
+    }
+    chunks.push(host.utf8Encode(`--${boundary}--\r\n`));
+    return { bytes: concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
+  };
+  const parseMultipart = (bytes, boundary) => {
+    const form = new FormData();
+    const text = latin1(bytes);
+    const parts = text.split(`--${boundary}`);
+    for (const part of parts.slice(1)) {
+      if (part.startsWith("--")) break;
+      const end = part.indexOf("\r\n\r\n");
+      if (end < 0) continue;
+      const head = part.slice(2, end);
+      const content = part.slice(end + 4, part.endsWith("\r\n") ? -2 : undefined);
+      const disposition = /content-disposition:[^\r\n]*/i.exec(head)?.[0] ?? "";
+      const name = /\bname="([^"]*)"/.exec(disposition)?.[1];
+      if (name === undefined) continue;
+      const filename = /\bfilename="([^"]*)"/.exec(disposition)?.[1];
+      const type = /content-type:\s*([^\r\n]*)/i.exec(head)?.[1] ?? "";
+      const decodedName = host.utf8Decode(fromLatin1(name));
+      if (filename === undefined) form.append(decodedName, host.utf8Decode(fromLatin1(content)));
+      else form.append(decodedName, new File([fromLatin1(content)], host.utf8Decode(fromLatin1(filename)), { type }));
+    }
+    return form;
+  };
+
+  // --- AbortController / AbortSignal (a request runs to its end once sent: an abort only
+  // stops one that has not been sent yet).
+  class AbortSignal {
+    #listeners = [];
+    aborted = false;
+    reason = undefined;
+    onabort = null;
+    static _abort(signal, reason) {
+      if (signal.aborted) return;
+      signal.aborted = true;
+      signal.reason = reason ?? new DOMException("This operation was aborted", "AbortError");
+      const event = { type: "abort", target: signal };
+      if (typeof signal.onabort === "function") signal.onabort(event);
+      for (const fn of signal.#listeners) fn.call(signal, event);
+    }
+    addEventListener(type, fn) {
+      if (type === "abort" && typeof fn === "function") this.#listeners.push(fn);
+    }
+    removeEventListener(type, fn) {
+      this.#listeners = this.#listeners.filter((x) => x !== fn);
+    }
+    throwIfAborted() {
+      if (this.aborted) throw this.reason;
+    }
+    static abort(reason) {
+      const signal = new AbortSignal();
+      AbortSignal._abort(signal, reason);
+      return signal;
+    }
+    static timeout(ms) {
+      const signal = new AbortSignal();
+      setTimeout(() => AbortSignal._abort(signal, new DOMException("The operation timed out", "TimeoutError")), ms);
+      return signal;
+    }
+    static any(signals) {
+      const signal = new AbortSignal();
+      for (const s of signals) {
+        if (s.aborted) AbortSignal._abort(signal, s.reason);
+        else s.addEventListener("abort", () => AbortSignal._abort(signal, s.reason));
+      }
+      return signal;
+    }
+  }
+  class AbortController {
+    signal = new AbortSignal();
+    abort(reason) {
+      AbortSignal._abort(this.signal, reason);
+    }
+  }
+  globalThis.AbortSignal = AbortSignal;
+  globalThis.AbortController = AbortController;
+
+  // A body, its content type when the headers have none.
+  const extractBody = (body) => {
+    if (body == null) return { bytes: null, type: null };
+    if (typeof body === "string") return { bytes: host.utf8Encode(body), type: "text/plain;charset=UTF-8" };
+    if (body instanceof URLSearchParams)
+      return { bytes: host.utf8Encode(body.toString()), type: "application/x-www-form-urlencoded;charset=UTF-8" };
+    if (body instanceof Blob) return { bytes: Blob._bytes(body).slice(), type: body.type || null };
+    if (body instanceof FormData) return encodeMultipart(body);
+    if (body instanceof ArrayBuffer) return { bytes: new Uint8Array(body.slice(0)), type: null };
+    if (ArrayBuffer.isView(body)) return { bytes: toBytes(body), type: null };
+    return { bytes: host.utf8Encode(String(body)), type: "text/plain;charset=UTF-8" };
+  };
+  const BYTES = Symbol("bytes");
+  class BodyMixin {
+    [BYTES] = null;
+    #used = false;
+    _consume() {
+      if (this.#used) throw new TypeError("Body is unusable: it has already been read");
+      this.#used = true;
+      return this[BYTES] ?? new Uint8Array(0);
+    }
+    get bodyUsed() {
+      return this.#used;
+    }
+    get body() {
+      if (this[BYTES] === null) return null;
+      const owner = this;
+      let done = false;
+      const read = async () => {
+        if (done) return { done: true, value: undefined };
+        done = true;
+        return { done: false, value: owner._consume() };
+      };
+      return {
+        locked: false,
+        getReader: () => ({ read, releaseLock() {}, cancel: async () => void (done = true), closed: Promise.resolve() }),
+        [Symbol.asyncIterator]: () => ({ next: read }),
+      };
+    }
+    async bytes() {
+      return this._consume().slice();
+    }
+    async arrayBuffer() {
+      return this._consume().slice().buffer;
+    }
+    async text() {
+      return host.utf8Decode(this._consume());
+    }
+    async json() {
+      return JSON.parse(await this.text());
+    }
+    async blob() {
+      return new Blob([this._consume()], { type: this.headers.get("content-type") ?? "" });
+    }
+    async formData() {
+      const type = this.headers.get("content-type") ?? "";
+      const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(type);
+      if (/^multipart\/form-data/i.test(type) && boundary) return parseMultipart(this._consume(), boundary[1] ?? boundary[2]);
+      if (/^application\/x-www-form-urlencoded/i.test(type)) {
+        const form = new FormData();
+        for (const [k, v] of new URLSearchParams(await this.text())) form.append(k, v);
+        return form;
+      }
+      throw new TypeError(`formData: the body is not a form (content-type: ${type || "none"})`);
+    }
+  }
+  const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+  class Request extends BodyMixin {
+    #url;
+    #method;
+    #headers;
+    #signal;
+    #redirect;
+    constructor(input, init = {}) {
+      super();
+      const from = input instanceof Request ? input : null;
+      const url = from ? from.url : String(input instanceof URL ? input.href : input);
+      if (!URL.canParse(url)) throw new TypeError(`Request: ${JSON.stringify(url)} is not an absolute URL`);
+      this.#url = new URL(url).href;
+      const method = String(init.method ?? from?.method ?? "GET");
+      this.#method = METHODS.includes(method.toUpperCase()) ? method.toUpperCase() : method;
+      this.#headers = new Headers(init.headers ?? from?.headers);
+      this.#signal = init.signal ?? from?.signal ?? new AbortSignal();
+      this.#redirect = init.redirect ?? from?.redirect ?? "follow";
+      if (init.body != null) {
+        if (this.#method === "GET" || this.#method === "HEAD")
+          throw new TypeError(`Request: a ${this.#method} request cannot have a body`);
+        const { bytes, type } = extractBody(init.body);
+        this[BYTES] = bytes;
+        if (type && !this.#headers.has("content-type")) this.#headers.set("content-type", type);
+      } else if (from && init.body === undefined) this[BYTES] = from[BYTES] && from._consume().slice();
+    }
+    get url() {
+      return this.#url;
+    }
+    get method() {
+      return this.#method;
+    }
+    get headers() {
+      return this.#headers;
+    }
+    get signal() {
+      return this.#signal;
+    }
+    get redirect() {
+      return this.#redirect;
+    }
+    get credentials() {
+      return "same-origin";
+    }
+    get mode() {
+      return "cors";
+    }
+    get cache() {
+      return "default";
+    }
+    clone() {
+      if (this.bodyUsed) throw new TypeError("Request.clone: the body has already been read");
+      const copy = new Request(this.#url, { method: this.#method, headers: this.#headers, signal: this.#signal, redirect: this.#redirect });
+      copy[BYTES] = this[BYTES] && this[BYTES].slice();
+      return copy;
+    }
+  }
+  const NULL_BODY = [101, 204, 205, 304];
+  class Response extends BodyMixin {
+    #status;
+    #statusText;
+    #headers;
+    #url = "";
+    #redirected = false;
+    #type = "default";
+    constructor(body = null, init = {}) {
+      super();
+      const status = init.status === undefined ? 200 : Number(init.status);
+      if (!Number.isInteger(status) || status < 200 || status > 599)
+        throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
+      this.#status = status;
+      this.#statusText = String(init.statusText ?? "");
+      this.#headers = new Headers(init.headers);
+      if (body != null) {
+        if (NULL_BODY.includes(status)) throw new TypeError(`Response: a ${status} response cannot have a body`);
+        const { bytes, type } = extractBody(body);
+        this[BYTES] = bytes;
+        if (type && !this.#headers.has("content-type")) this.#headers.set("content-type", type);
+      }
+    }
+    static json(data, init = {}) {
+      const text = JSON.stringify(data);
+      if (text === undefined) throw new TypeError("Response.json: the data is not JSON-serializable");
+      const headers = new Headers(init.headers);
+      if (!headers.has("content-type")) headers.set("content-type", "application/json");
+      return new Response(text, { ...init, headers });
+    }
+    static redirect(url, status = 302) {
+      if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Response.redirect: ${status} is not a redirect status`);
+      return new Response(null, { status, headers: { location: new URL(String(url)).href } });
+    }
+    static error() {
+      const response = new Response(null, { status: 200 });
+      response.#type = "error";
+      response.#status = 0;
+      return response;
+    }
+    static _fetched(status, headers, bytes, url, redirected) {
+      const response = new Response(null, { status: status < 200 ? 200 : status, headers });
+      response.#status = status;
+      if (!NULL_BODY.includes(status)) response[BYTES] = bytes;
+      response.#url = url;
+      response.#redirected = redirected;
+      response.#type = "basic";
+      return response;
+    }
+    get status() {
+      return this.#status;
+    }
+    get statusText() {
+      return this.#statusText;
+    }
+    get ok() {
+      return this.#status >= 200 && this.#status <= 299;
+    }
+    get headers() {
+      return this.#headers;
+    }
+    get url() {
+      return this.#url;
+    }
+    get redirected() {
+      return this.#redirected;
+    }
+    get type() {
+      return this.#type;
+    }
+    clone() {
+      if (this.bodyUsed) throw new TypeError("Response.clone: the body has already been read");
+      const copy = Response._fetched(this.#status, this.#headers, this[BYTES] && this[BYTES].slice(), this.#url, this.#redirected);
+      copy.#statusText = this.#statusText;
+      copy.#type = this.#type;
+      return copy;
+    }
+  }
+  globalThis.Request = Request;
+  globalThis.Response = Response;
+
+  // fetch: only to the manifest's allowed_hosts (the host checks, also each redirect); the
+  // request runs within the call's time. A refusal or a failure rejects with a TypeError.
+  globalThis.fetch = (input, init) =>
+    new Promise((resolve) => {
+      const request = new Request(input, init);
+      request.signal.throwIfAborted();
+      const head = JSON.stringify({
+        method: request.method,
+        url: request.url,
+        headers: Headers._list(request.headers),
+        redirect: request.redirect,
+      });
+      const body = request[BYTES] ?? new Uint8Array(0);
+      const answer = host.fetch(head, body);
+      const end = answer.indexOf(10);
+      const result = JSON.parse(host.utf8Decode(answer.subarray(0, end)));
+      if (result.error) {
+        const error = new TypeError(`fetch failed: ${result.error.message}`);
+        error.cause = { code: result.error.code };
+        throw error;
+      }
+      const { status, headers, url, redirected } = result.response;
+      resolve(Response._fetched(status, headers, answer.slice(end + 1), url, redirected));
+    });
+
+  // A request to the function's routes: `default.fetch(request, context)`, a `default`
+  // function, or an exported `fetch`. Returns the response framed for the host.
+  const findFetch = (module) => {
+    const main = module.default;
+    if (main && typeof main === "object" && typeof main.fetch === "function") return [main.fetch, main];
+    if (typeof main === "function") return [main, undefined];
+    if (typeof module.fetch === "function") return [module.fetch, undefined];
+    const error = new Error(
+      "the module has no fetch handler: export `default { fetch(request) { ... } }` or `export default async function (request) { ... }`",
+    );
+    error.code = "handler_missing";
+    throw error;
+  };
+  globalThis.__wasmfn_http = (module, headText, body) =>
+    new Promise((resolve) => {
+      const [handler, self] = findFetch(module);
+      const head = JSON.parse(headText);
+      const hasBody = head.method !== "GET" && head.method !== "HEAD";
+      const request = new Request(head.url, { method: head.method, headers: head.headers, body: hasBody ? body : null });
+      resolve(handler.call(self, request, { params: head.params ?? {}, route: head.route ?? "" }));
+    }).then((response) => {
+      if (!(response instanceof Response)) {
+        const got = response === null ? "null" : typeof response;
+        throw new TypeError(`the fetch handler must return a Response, not ${got}`);
+      }
+      const head = host.utf8Encode(JSON.stringify({ status: response.status, headers: Headers._list(response.headers) }));
+      const bytes = response[BYTES] ?? new Uint8Array(0);
+      const out = new Uint8Array(head.length + 1 + bytes.length);
+      out.set(head);
+      out[head.length] = 10;
+      out.set(bytes, head.length + 1);
+      return out;
+    });
+
   // --- the call itself.
   globalThis.__wasmfn_call = (handler, inputText) =>
     new Promise((resolve) => {
