@@ -252,6 +252,22 @@ fn new_ts_and_js_functions_build_with_build_js_and_answer() {
 }
 
 #[test]
+fn new_http_ts_answers_its_routes_under_serve() {
+    let dir = tempfile::tempdir_in(repo_root().join("target")).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let created = wasmfn(&["new", "greet-page", "--template", "http-ts", "--dir", path]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let built = wasmfn(&["build-js", dir.path().join("greet-page").to_str().unwrap()]);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let server = Server::start(WASMFN, &["serve", path], &[]);
+    let page = support::http::request_text(&server.addr, "GET", "/greet-page/Ada");
+    assert_eq!(page.0, 200, "{page:?}");
+    assert_eq!(page.1, "<!doctype html><h1>Hello, Ada!</h1>");
+    let (status, body) = http(&server.addr, "POST", "/api/functions/greet-page", "{}");
+    assert_eq!(status, 501, "{body}");
+}
+
+#[test]
 fn new_node_creates_a_process_function_that_answers_without_a_build() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap();

@@ -31,7 +31,7 @@
 //! | | |
 //! | --- | --- |
 //! | the way in | [`Functions`], [`FunctionsBuilder`], [`SetupError`], [`Mode`] |
-//! | calling functions | [`FunctionService`], [`Invocation`], [`Trigger`], [`InvokeError`], [`DisabledReason`] |
+//! | calling functions | [`FunctionService`], [`Invocation`], [`Trigger`], [`Handler`], [`InvokeError`], [`DisabledReason`] |
 //! | HTTP | [`Functions::router`], [`Functions::app`], [`FunctionsLayer`], [`WithFunctions`], [`ApiError`]; [`server`] to serve it with limits |
 //! | function folders | [`FunctionSpec`], [`discover`], [`DiscoveryError`], [`Entrypoint`], [`LoadError`] |
 //! | lower level | [`registry`] (the table of functions), [`runtime`] (loading one function, its options) |
@@ -63,7 +63,7 @@ pub mod triggers;
 pub use self::{
     discovery::{Discovered, DiscoveryError, Entrypoint, FunctionSpec, Mode, discover},
     functions::{Functions, FunctionsBuilder, SetupError},
-    invocation::{Invocation, Trigger},
+    invocation::{Handler, Invocation, Trigger},
     router::{ApiError, FunctionsLayer, WithFunctions},
     runtime::error::{DisabledReason, InvokeError, LoadError},
     service::FunctionService,

@@ -288,7 +288,7 @@ fn the_typescript_api_types_check_the_examples_and_catch_mistakes() {
             .unwrap();
         (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
     };
-    for project in ["examples/hello-ts", "templates/ts"] {
+    for project in ["examples/hello-ts", "templates/ts", "templates/http-ts"] {
         let (ok, errors) = check(&support::repo_root().join(project));
         assert!(ok, "{project}: {errors}");
     }

@@ -131,6 +131,20 @@ impl HttpLoad {
     }
 }
 
+/// A raw `method path` exchange without a body: the status and the body as text.
+pub fn request_text(addr: &str, method: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+    (status, body.to_owned())
+}
+
 /// A raw HTTP/1.1 exchange, so the test needs no client library.
 pub fn request(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
     request_with(addr, method, path, &[], body)

@@ -18,6 +18,8 @@ pub(crate) enum Template {
     Rust,
     /// A TypeScript function (esbuild, type-checked with tsc).
     Ts,
+    /// A TypeScript HTTP function: `routes` answered with web `Request`/`Response`.
+    HttpTs,
     /// A JavaScript function (esbuild).
     Js,
     /// A process function: JavaScript run by node, one process per call (`runtime: process`).
@@ -37,6 +39,12 @@ fn files(template: Template) -> &'static [(&'static str, &'static str)] {
             ("package.json", include_str!("../../../templates/ts/package.json")),
             ("tsconfig.json", include_str!("../../../templates/ts/tsconfig.json")),
             ("src/index.ts", include_str!("../../../templates/ts/src/index.ts")),
+        ],
+        Template::HttpTs => &[
+            ("manifest.yaml", include_str!("../../../templates/http-ts/manifest.yaml")),
+            ("package.json", include_str!("../../../templates/http-ts/package.json")),
+            ("tsconfig.json", include_str!("../../../templates/http-ts/tsconfig.json")),
+            ("src/index.ts", include_str!("../../../templates/http-ts/src/index.ts")),
         ],
         Template::Js => &[
             ("manifest.yaml", include_str!("../../../templates/js/manifest.yaml")),
@@ -84,7 +92,7 @@ pub(crate) fn run(dir: &Path, name: &str, template: Template) -> anyhow::Result<
             .with_context(|| format!("cannot write {}", file.display()))?;
     }
     println!("{} {} from the {template:?} template", status(OK, "created"), folder.display());
-    if matches!(template, Template::Ts | Template::Js) {
+    if matches!(template, Template::Ts | Template::HttpTs | Template::Js) {
         println!("          then: (cd {} && npm install)", folder.display());
     }
     println!("          run it: wasmfn dev {}", dir.display());

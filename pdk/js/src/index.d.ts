@@ -4,6 +4,19 @@
 /** What a function exports as `default` (or `handler`): JSON in, JSON out. */
 export type Handler<Input = unknown, Output = unknown> = (input: Input) => Output | Promise<Output>;
 
+/** What the host passes beside the request to a function's routes. */
+export interface RouteContext {
+  /** The path parameters of the route that matched (`{name}`), percent-decoded. */
+  params: Record<string, string>;
+  /** The route as the manifest writes it, like `GET /hello/{name}`. */
+  route: string;
+}
+
+/** A function answering its manifest's `routes`: `export default { fetch(request) { ... } }`. */
+export interface FetchHandler {
+  fetch(request: Request, context: RouteContext): Response | Promise<Response>;
+}
+
 /** Throw it to fail a call with your own code (and HTTP status, 400-599). */
 export declare class WasmfnError extends Error {
   readonly code: string;
@@ -144,4 +157,128 @@ declare global {
   function clearTimeout(id: number | undefined): void;
   function clearInterval(id: number | undefined): void;
   function queueMicrotask(callback: () => void): void;
+
+  // --- HTTP (bodies are held whole; `body` is a reader of one chunk).
+  type HeadersInit = Headers | Record<string, string> | Iterable<readonly [string, string]>;
+  type BodyInit = string | ArrayBuffer | ArrayBufferView | Blob | FormData | URLSearchParams;
+
+  class Headers implements Iterable<[string, string]> {
+    constructor(init?: HeadersInit);
+    append(name: string, value: string): void;
+    delete(name: string): void;
+    get(name: string): string | null;
+    getSetCookie(): string[];
+    has(name: string): boolean;
+    set(name: string, value: string): void;
+    forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void;
+    keys(): IterableIterator<string>;
+    values(): IterableIterator<string>;
+    entries(): IterableIterator<[string, string]>;
+    [Symbol.iterator](): IterableIterator<[string, string]>;
+  }
+
+  class Blob {
+    constructor(parts?: Array<BodyInit>, options?: { type?: string });
+    readonly size: number;
+    readonly type: string;
+    slice(start?: number, end?: number, type?: string): Blob;
+    bytes(): Promise<Uint8Array>;
+    arrayBuffer(): Promise<ArrayBuffer>;
+    text(): Promise<string>;
+  }
+  class File extends Blob {
+    constructor(parts: Array<BodyInit>, name: string, options?: { type?: string; lastModified?: number });
+    readonly name: string;
+    readonly lastModified: number;
+  }
+  type FormDataEntryValue = string | File;
+  class FormData implements Iterable<[string, FormDataEntryValue]> {
+    append(name: string, value: string | Blob, filename?: string): void;
+    set(name: string, value: string | Blob, filename?: string): void;
+    delete(name: string): void;
+    get(name: string): FormDataEntryValue | null;
+    getAll(name: string): FormDataEntryValue[];
+    has(name: string): boolean;
+    forEach(callback: (value: FormDataEntryValue, key: string, parent: FormData) => void, thisArg?: unknown): void;
+    keys(): IterableIterator<string>;
+    values(): IterableIterator<FormDataEntryValue>;
+    entries(): IterableIterator<[string, FormDataEntryValue]>;
+    [Symbol.iterator](): IterableIterator<[string, FormDataEntryValue]>;
+  }
+
+  class AbortSignal {
+    readonly aborted: boolean;
+    readonly reason: unknown;
+    onabort: ((event: { type: "abort" }) => void) | null;
+    addEventListener(type: "abort", listener: (event: { type: "abort" }) => void): void;
+    removeEventListener(type: "abort", listener: (event: { type: "abort" }) => void): void;
+    throwIfAborted(): void;
+    static abort(reason?: unknown): AbortSignal;
+    static timeout(ms: number): AbortSignal;
+    static any(signals: AbortSignal[]): AbortSignal;
+  }
+  class AbortController {
+    readonly signal: AbortSignal;
+    abort(reason?: unknown): void;
+  }
+
+  interface BodyReader {
+    read(): Promise<{ done: true; value: undefined } | { done: false; value: Uint8Array }>;
+    releaseLock(): void;
+    cancel(): Promise<void>;
+  }
+  interface Body {
+    readonly body: { getReader(): BodyReader } | null;
+    readonly bodyUsed: boolean;
+    arrayBuffer(): Promise<ArrayBuffer>;
+    bytes(): Promise<Uint8Array>;
+    blob(): Promise<Blob>;
+    formData(): Promise<FormData>;
+    json<T = any>(): Promise<T>;
+    text(): Promise<string>;
+  }
+  interface RequestInit {
+    method?: string;
+    headers?: HeadersInit;
+    body?: BodyInit | null;
+    signal?: AbortSignal | null;
+    /** `follow` (default), `manual` or `error`. */
+    redirect?: "follow" | "manual" | "error";
+  }
+  interface Request extends Body {}
+  class Request {
+    constructor(input: string | URL | Request, init?: RequestInit);
+    readonly url: string;
+    readonly method: string;
+    readonly headers: Headers;
+    readonly signal: AbortSignal;
+    readonly redirect: "follow" | "manual" | "error";
+    clone(): Request;
+  }
+  interface ResponseInit {
+    status?: number;
+    statusText?: string;
+    headers?: HeadersInit;
+  }
+  interface Response extends Body {}
+  class Response {
+    constructor(body?: BodyInit | null, init?: ResponseInit);
+    static json(data: unknown, init?: ResponseInit): Response;
+    static redirect(url: string | URL, status?: 301 | 302 | 303 | 307 | 308): Response;
+    static error(): Response;
+    readonly status: number;
+    readonly statusText: string;
+    readonly ok: boolean;
+    readonly headers: Headers;
+    readonly url: string;
+    readonly redirected: boolean;
+    readonly type: "default" | "basic" | "error";
+    clone(): Response;
+  }
+  /**
+   * An outbound request, only to the manifest's `allowed_hosts` (checked again on every
+   * redirect); it runs within the call's timeout. A refused host or a failed connection
+   * rejects with a `TypeError`.
+   */
+  function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
 }
