@@ -24,7 +24,7 @@ use crate::{
 
 /// Calls functions from a [`FunctionRegistry`]: `Service<Invocation, Response = Bytes>`, the
 /// response being the function's JSON output (for an [`Invocation::http`], its response,
-/// checked: see [`http`]). Cheap to clone.
+/// checked: status, headers and size). Cheap to clone.
 ///
 /// Each call runs in a `tracing` span `invocation` with the function's name, a call id, the
 /// trigger, and once it ends its `outcome` and `duration_ms`.

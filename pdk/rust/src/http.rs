@@ -1,4 +1,4 @@
-//! HTTP functions: a handler marked [`#[wasmfn_pdk::http]`](crate::http()) answers the routes
+//! HTTP functions: a handler marked [`#[wasmfn_pdk::http]`](macro@crate::http) answers the routes
 //! of its manifest (`routes: ["GET /hello/{name}"]`) with the `http` crate's types, the way an
 //! axum handler does; [`send`] makes outbound requests to the manifest's `allowed_hosts`.
 //!
