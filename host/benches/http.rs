@@ -8,12 +8,13 @@
 //! 2. an outbound request's round trip to a loopback server: JS `fetch` vs the Rust PDK's
 //!    `http::send` (both through `wasmfn_fetch`), sequential calls over HTTP.
 
-use std::{process::Command, time::Instant};
+use std::time::Instant;
 
 use axum::{Router, http::StatusCode, response::Html, routing::get};
 use wasmfn_test_support::{
     self as support,
     http::{Upstream, serve},
+    wrk::{self, Wrk},
 };
 
 const ROUNDS: usize = 3;
@@ -21,7 +22,7 @@ const FETCHES: u32 = 300;
 const PAGE: &str = "<!doctype html><h1>Hello from Rust</h1>";
 
 fn main() {
-    if Command::new("wrk").arg("--version").output().is_err() {
+    if !wrk::available() {
         eprintln!("wrk is not installed (scripts/setup installs it)");
         std::process::exit(1);
     }
@@ -56,14 +57,15 @@ fn main() {
         for _ in 0..ROUNDS {
             for (i, (_, url)) in targets.iter().enumerate() {
                 let url = url.clone();
-                results[i].push(tokio::task::spawn_blocking(move || wrk(&url)).await.unwrap());
+                let run = move || wrk::run(&url, &["-t1", "-c16", "-d4s"], None);
+                results[i].push(tokio::task::spawn_blocking(run).await.unwrap());
             }
         }
         println!("| `GET /page`, wrk -t1 -c16 -d4s, {ROUNDS} rounds alternating | req/s (median) | p50 ms | p99 ms | vs plain |");
         println!("| --- | ---: | ---: | ---: | ---: |");
-        let base = median(&results[0]).rps;
+        let base = wrk::median(&results[0]).rps;
         for ((name, _), runs) in targets.iter().zip(&results) {
-            let m = median(runs);
+            let m = wrk::median(runs);
             let all: Vec<String> = runs.iter().map(|r| format!("{:.0}", r.rps)).collect();
             println!(
                 "| {name} ({}) | {:.0} | {:.2} | {:.2} | {:.0} % |",
@@ -132,55 +134,4 @@ where
         call().await;
     }
     started.elapsed().as_secs_f64() * 1e6 / f64::from(calls)
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Wrk {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-}
-
-fn median(runs: &[Wrk]) -> Wrk {
-    let mut sorted = runs.to_vec();
-    sorted.sort_by(|a, b| a.rps.total_cmp(&b.rps));
-    sorted[sorted.len() / 2]
-}
-
-fn wrk(url: &str) -> Wrk {
-    let output = Command::new("wrk")
-        .args(["-t1", "-c16", "-d4s", "--latency", url])
-        .output()
-        .expect("wrk runs");
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(!text.contains("Non-2xx"), "{url}: {text}");
-    let field = |prefix: &str| -> f64 {
-        let line = text
-            .lines()
-            .find(|l| l.trim_start().starts_with(prefix))
-            .unwrap_or_else(|| panic!("{text}"));
-        let value = line.trim_start()[prefix.len()..].split_whitespace().next().unwrap();
-        ms(value)
-    };
-    let rps = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Requests/sec:"))
-        .unwrap_or_else(|| panic!("{text}"))
-        .trim()
-        .parse()
-        .unwrap();
-    Wrk { rps, p50_ms: field("50%"), p99_ms: field("99%") }
-}
-
-/// wrk's `812.00us`, `1.20ms`, `2.01s` in milliseconds.
-fn ms(value: &str) -> f64 {
-    let split = value.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let number: f64 = number.parse().unwrap();
-    match unit {
-        "us" => number / 1000.0,
-        "ms" => number,
-        "s" => number * 1000.0,
-        _ => number,
-    }
 }

@@ -1,7 +1,7 @@
 //! What wasmfn's tests, benches and examples share, in one place: real guests built once
 //! ([`guests`]), function folders ([`FunctionsDir`]), in-process calls ([`calls`]), the one
 //! HTTP client and a real server ([`http`]), the `wasmfn` binary as a process ([`cli`]), a real
-//! PostgreSQL server ([`Postgres`]), and waiting for a condition or a guest's word instead of
+//! PostgreSQL server ([`Postgres`]), load from wrk ([`wrk`]), and waiting for a condition or a guest's word instead of
 //! sleeping ([`wait_until`], [`signals`]).
 //!
 //! Not published; every test and bench of the workspace uses it instead of a copy of its own.
@@ -14,6 +14,7 @@ pub mod guests;
 pub mod http;
 pub mod postgres;
 pub mod signals;
+pub mod wrk;
 
 use std::time::{Duration, Instant};
 
