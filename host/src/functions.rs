@@ -8,7 +8,7 @@ use crate::{
     discovery::Mode,
     host_api::HostApi,
     registry::FunctionRegistry,
-    router::{FunctionsLayer, RouterParts, Routes},
+    router::{Fallback, FunctionsLayer, RouterParts, Routes},
     runtime::RuntimeOptions,
     service::FunctionService,
     store::Store,
@@ -87,18 +87,26 @@ impl Functions {
         FunctionService::new(Arc::clone(&self.registry))
     }
 
-    /// The HTTP API as an axum router with absolute paths (`/api/functions/{name}`, ...), and
-    /// as its fallback the functions' own `routes` (which change as functions load): `merge`
-    /// it into your app's router. Other paths get axum's empty 404. An app with a fallback of
-    /// its own cannot merge a second one (axum refuses): use the [`layer`](Self::layer).
+    /// The HTTP API as an axum router with absolute paths (`/api/functions/{name}`, ...):
+    /// `merge` it into your app's router (it has no fallback, so your app keeps its own).
+    /// The functions' own `routes` are served by [`layer`](Self::layer),
+    /// [`routes`](Self::routes) and [`app`](Self::app): their paths change as functions load,
+    /// and axum only lets them in as a fallback, of which a router has one.
     pub fn router(&self) -> Router {
-        crate::router::router(self.router_parts(Arc::default()), false)
+        crate::router::router(self.router_parts(Arc::default()), Fallback::None)
+    }
+
+    /// The HTTP API and the functions' `routes` (as the router's fallback; other paths get
+    /// axum's empty 404): merge it into an app without a fallback of its own, or make it your
+    /// app's fallback (`app.fallback_service(functions.routes())`).
+    pub fn routes(&self) -> Router {
+        crate::router::router(self.router_parts(Arc::default()), Fallback::Routes)
     }
 
     /// The HTTP API and the functions' routes as an app of their own, with a JSON 404 for any
     /// other path: what `wasmfn serve` runs.
     pub fn app(&self) -> Router {
-        crate::router::router(self.router_parts(Arc::default()), true)
+        crate::router::router(self.router_parts(Arc::default()), Fallback::RoutesThenJson404)
     }
 
     fn router_parts(&self, routes: Arc<Routes>) -> RouterParts {
@@ -149,7 +157,8 @@ impl Functions {
     /// service; every other request goes to your app.
     pub fn layer(&self) -> FunctionsLayer {
         let routes = Arc::<Routes>::default();
-        let router = crate::router::router(self.router_parts(Arc::clone(&routes)), false);
+        let router =
+            crate::router::router(self.router_parts(Arc::clone(&routes)), Fallback::Routes);
         FunctionsLayer::new(router, Arc::clone(&self.registry), routes)
     }
 

@@ -169,8 +169,17 @@ async fn a_binary_compiled_from_rust_runs_directly_and_sees_only_allowed_variabl
     assert_eq!(output["bytes"], 16);
     let mut env: Vec<String> = serde_json::from_value(output["env"].clone()).unwrap();
     env.sort();
-    // WASMFN_CALL marks what the call starts, to find what leaves its process group.
-    assert_eq!(env, ["PATH", "WASMFN_CALL", "WASMFN_CONFIG", "WASMFN_FUNCTION", "WASMFN_MODE"]);
+    // WASMFN_CALL marks what the call starts, to find what leaves its process group;
+    // WASMFN_HANDLER says how to read stdin (`json` here).
+    let expected = [
+        "PATH",
+        "WASMFN_CALL",
+        "WASMFN_CONFIG",
+        "WASMFN_FUNCTION",
+        "WASMFN_HANDLER",
+        "WASMFN_MODE",
+    ];
+    assert_eq!(env, expected);
     assert_eq!(output["config"], r#"{"unit":"bytes"}"#);
 }
 

@@ -229,16 +229,26 @@ async fn the_layer_serves_routes_in_front_of_an_app() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_router_merged_into_an_app_serves_routes_and_leaves_other_paths_alone() {
+async fn routes_merged_into_an_app_or_as_its_fallback_serve_and_leave_other_paths_alone() {
     let dir = FunctionsDir::new();
     dir.add_testbed("site", SITE);
     let functions = dir.functions();
-    let app = Router::new().route("/", get(|| async { "the app" })).merge(functions.router());
-    let addr = serve(app).await;
-    let response = reqwest::get(format!("http://{addr}/page")).await.unwrap();
-    assert_eq!(response.status(), 201);
-    let response = reqwest::get(format!("http://{addr}/nope")).await.unwrap();
-    assert_eq!((response.status().as_u16(), response.text().await.unwrap()), (404, String::new()));
+    let merged = Router::new().route("/", get(|| async { "the app" })).merge(functions.routes());
+    let as_fallback = Router::new()
+        .route("/", get(|| async { "the app" }))
+        .merge(functions.router())
+        .fallback_service(functions.routes());
+    for app in [merged, as_fallback] {
+        let addr = serve(app).await;
+        let get = |path: &'static str| async move {
+            let response = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        };
+        assert_eq!(get("/").await, (200, "the app".to_owned()));
+        assert_eq!(get("/page").await.0, 201);
+        assert_eq!(get("/api/health").await.0, 200);
+        assert_eq!(get("/nope").await, (404, String::new()));
+    }
 }
 
 const PYTHON_SITE: &str = r#"

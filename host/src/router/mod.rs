@@ -74,10 +74,19 @@ pub(crate) struct RouterParts {
     pub(crate) routes: Arc<Routes>,
 }
 
-/// The router: the JSON API, and as its fallback the functions' routes; what matches neither
-/// gets a JSON 404 when `json_not_found`, else axum's empty 404 (an app merging the router
-/// answers its own paths).
-pub(crate) fn router(parts: RouterParts, json_not_found: bool) -> Router {
+/// What a router answers beyond the JSON API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// Nothing: no fallback, so an app with a fallback of its own can merge the router.
+    None,
+    /// The functions' routes as the fallback; other paths get axum's empty 404.
+    Routes,
+    /// The functions' routes, then a JSON 404.
+    RoutesThenJson404,
+}
+
+/// The JSON API, and what `fallback` says beyond it.
+pub(crate) fn router(parts: RouterParts, fallback: Fallback) -> Router {
     let RouterParts { registry, body_limit, webhooks, jobs, routes } = parts;
     let service = FunctionService::new(Arc::clone(&registry));
     let state = ApiState { service, registry, webhooks, jobs, routes, body_limit };
@@ -99,10 +108,10 @@ pub(crate) fn router(parts: RouterParts, json_not_found: bool) -> Router {
         .route("/api/webhooks", any(not_found))
         .route("/api/webhooks/", any(not_found))
         .method_not_allowed_fallback(method_not_allowed);
-    let api = if json_not_found {
-        api.fallback(http::fallback_json)
-    } else {
-        api.fallback(http::fallback)
+    let api = match fallback {
+        Fallback::None => api,
+        Fallback::Routes => api.fallback(http::fallback),
+        Fallback::RoutesThenJson404 => api.fallback(http::fallback_json),
     };
     api.layer(DefaultBodyLimit::max(body_limit)).with_state(state)
 }
