@@ -65,9 +65,11 @@ impl PgStore {
     /// A store with a pool of its own for `url` (`postgres://user:pass@host/db`). Connects on
     /// first use, so a database that is down at startup only delays the triggers.
     pub fn connect_lazy(url: &str) -> Result<Self, StoreError> {
+        // A database that went away is noticed (health says so) within ~2 s: with the server
+        // down, acquiring retries the connection until this timeout.
         let pool = PgPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(2))
             .connect_lazy(url)?;
         Ok(Self::new(pool))
     }
