@@ -3,9 +3,9 @@
 
 use std::{fmt, str::FromStr};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::values::BodySize;
+use super::values::{BodySize, from_scalar};
 
 /// The paths wasmfn itself answers: no route may start with one.
 pub const RESERVED_PREFIXES: [&str; 5] =
@@ -176,6 +176,18 @@ impl FromStr for Route {
             }
         }
         Ok(Self { method, path: written, params, shape })
+    }
+}
+
+impl<'de> Deserialize<'de> for Route {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        from_scalar(deserializer, "a route like \"GET /hello/{name}\"")
+    }
+}
+
+impl Serialize for Route {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

@@ -239,7 +239,10 @@ impl fmt::Display for BodySize {
 
 /// Deserializes a value written as a YAML string or a bare number through its
 /// `FromStr`, so that every value type reports its own message.
-fn from_scalar<'de, D, T>(deserializer: D, expecting: &'static str) -> Result<T, D::Error>
+pub(super) fn from_scalar<'de, D, T>(
+    deserializer: D,
+    expecting: &'static str,
+) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: FromStr<Err = String>,
@@ -433,7 +436,6 @@ scalar_serde!(MemoryLimit, "a size like \"256mb\"");
 scalar_serde!(CronSchedule, "a cron expression like \"*/5 * * * *\"");
 scalar_serde!(ApiScope, "an API scope like \"POST /api/audit\"");
 scalar_serde!(BodySize, "a size like \"10mb\"");
-scalar_serde!(super::route::Route, "a route like \"GET /hello/{name}\"");
 
 #[cfg(test)]
 mod tests {
