@@ -280,6 +280,10 @@ async fn a_process_function_gets_the_same_request_and_response_shape() {
     assert_eq!(response.headers()["x-param"], "42");
     assert_eq!(response.bytes().await.unwrap().as_ref(), b"\xff\x01\x00");
 
+    // Its JSON API is refused like a wasm function's: it answers HTTP only.
+    let (status, body) = site.json("POST", "/api/functions/py-site").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (501, Some("handler_missing")), "{body}");
+
     let (status, body) = site.json("POST", "/py/bad").await;
     assert_eq!((status, body["error"]["code"].as_str()), (500, Some("invalid_response")));
     let message = body["error"]["message"].as_str().unwrap();

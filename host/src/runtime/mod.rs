@@ -82,8 +82,22 @@ impl LoadedFunction {
         call_id: u64,
         handler: Handler,
     ) -> Result<Bytes, InvokeError> {
+        // A function with routes answers HTTP only; one without, JSON only.
+        let manifest = &self.spec.manifest;
+        let routes = !manifest.routes.is_empty();
+        if routes != (handler == Handler::Http) {
+            let (what, export) = match routes {
+                true => ("JSON", manifest.export.clone()),
+                false => ("HTTP", wasmfn_schema::wire::abi::HTTP_EXPORT.to_owned()),
+            };
+            return Err(InvokeError::HandlerMissing {
+                function: self.name().to_owned(),
+                what,
+                export,
+            });
+        }
         match &self.runner {
-            Runner::Wasm(function) => function.call(input, call_id, handler).await,
+            Runner::Wasm(function) => function.call(input, call_id).await,
             Runner::Process(process) => process.call(input, handler).await,
         }
     }

@@ -34,7 +34,6 @@ use super::{
 use crate::{
     discovery::FunctionSpec,
     host_api::{CallApi, HostApi, ScopeSet},
-    invocation::Handler,
 };
 
 /// The parts of a function every slot is built from.
@@ -139,20 +138,7 @@ impl WasmFunction {
         self: &Arc<Self>,
         input: Bytes,
         call_id: u64,
-        handler: Handler,
     ) -> Result<Bytes, InvokeError> {
-        let routes = !self.module.spec.manifest.routes.is_empty();
-        if routes != (handler == Handler::Http) {
-            return Err(InvokeError::HandlerMissing {
-                function: self.function.to_string(),
-                what: if routes { "JSON" } else { "HTTP" },
-                export: if routes {
-                    self.module.spec.manifest.export.clone()
-                } else {
-                    wasmfn_schema::wire::abi::HTTP_EXPORT.to_owned()
-                },
-            });
-        }
         let permit = self.permits.acquire().await?;
         // The token is revoked when this future ends, however it ends (even while the guest
         // still runs on its thread after a timeout).
