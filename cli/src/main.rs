@@ -157,6 +157,9 @@ struct ServerArgs {
     /// replays are refused across replicas. Its tables go in the schema `wasmfn`.
     #[arg(long, env = "WASMFN_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Do not serve GET /metrics (calls, errors, durations in Prometheus' text format).
+    #[arg(long)]
+    no_metrics: bool,
 }
 
 fn parse_size(text: &str) -> Result<u64, String> {
@@ -178,6 +181,7 @@ impl ServerArgs {
             body_limit: self.body_limit,
             max_artifact_size: self.max_artifact_size,
             database_url: self.database_url.as_deref(),
+            metrics: !self.no_metrics,
             server,
             mode,
         })

@@ -178,6 +178,12 @@ fn serve_answers_over_http_and_invoke_calls_it() {
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("function_not_found")));
     let (status, body) = http(&server.addr, "GET", "/api/health", "");
     assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    // Metrics are on by default: the call above is counted.
+    let (status, metrics) = support::http::request_text(&server.addr, "GET", "/metrics");
+    assert_eq!(status, 200);
+    let counted =
+        r#"wasmfn_function_calls_total{function="hello-rust",trigger="http",outcome="ok"} 1"#;
+    assert!(metrics.lines().any(|line| line == counted), "{metrics}");
 
     let url = format!("http://{}", server.addr);
     let call = wasmfn(&["invoke", "--url", &url, "hello-rust", r#"{"name":"Bo"}"#]);

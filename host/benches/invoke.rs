@@ -4,7 +4,8 @@
 //! 1. raw `extism::Plugin::call` on hello-rust vs wasmfn's tower service (goal: <= 1.2x);
 //! 2. HTTP `POST /api/functions/echo` vs a plain axum JSON echo handler in the same process
 //!    (goal: >= 50% of its throughput);
-//! 3. the service called concurrently on all cores vs one call at a time.
+//! 3. the service called concurrently on all cores vs one call at a time;
+//! 4. with `--features prometheus`: the same calls with metrics off vs on.
 
 use wasmfn_test_support as support;
 
@@ -89,13 +90,45 @@ fn main() {
     println!("| 1 caller | {one:.0} |");
     println!("| {} callers (pool of {cores}) | {many:.0} |", 4 * cores);
     println!("\nconcurrent / sequential throughput: {:.2}x on {cores} cores", many / one);
+
+    // 4. Metrics off vs on (feature `prometheus`): the same function, loaded before a
+    //    recorder exists (off) and again after a Prometheus recorder is installed (on; a
+    //    recorder cannot be uninstalled, so off runs first).
+    #[cfg(feature = "prometheus")]
+    {
+        let off = runtime.block_on(service_calls_per_sec(&service, "echo", &body, 1));
+        let off_many = runtime.block_on(service_calls_per_sec(&service, "echo", &body, 4 * cores));
+        let handle = wasmfn::metrics::install_prometheus().unwrap();
+        let counted = dir.builder().with_prometheus(handle.clone()).build().unwrap().service();
+        let on = runtime.block_on(service_calls_per_sec(&counted, "echo", &body, 1));
+        let on_many = runtime.block_on(service_calls_per_sec(&counted, "echo", &body, 4 * cores));
+        assert!(handle.render().contains("wasmfn_function_calls_total"));
+        println!(
+            "\n| echo through the service | metrics off, calls/s | on (Prometheus recorder) | on / off |"
+        );
+        println!("| --- | ---: | ---: | ---: |");
+        println!("| 1 caller | {off:.0} | {on:.0} | {:.3} |", on / off);
+        println!(
+            "| {} callers | {off_many:.0} | {on_many:.0} | {:.3} |",
+            4 * cores,
+            on_many / off_many
+        );
+    }
 }
 
 fn raw_extism_calls_per_sec(wasm: &std::path::Path, input: &[u8]) -> f64 {
-    // hello-rust logs through wasmfn's host function: give the raw plugin a no-op one.
+    // The guests import wasmfn's host functions (hello-rust logs; the testbed can also fetch
+    // and call the app's API): give the raw plugin no-op ones.
     let log = Function::new("wasmfn_log", [PTR], [], UserData::new(()), |_, _, _, _| Ok(()));
+    let unused = |name: &str| {
+        Function::new(name, [PTR], [PTR], UserData::new(()), |_, _, _, _| {
+            Err(extism::Error::msg("not offered by this bench"))
+        })
+    };
+    let functions =
+        [log, unused("wasmfn_fetch"), unused("wasmfn_api_request"), unused("wasmfn_random")];
     let manifest = extism::Manifest::new([extism::Wasm::data(std::fs::read(wasm).unwrap())]);
-    let mut plugin = extism::Plugin::new(manifest, [log], true).unwrap();
+    let mut plugin = extism::Plugin::new(manifest, functions, true).unwrap();
     let mut calls = 0u64;
     let started = Instant::now();
     while started.elapsed() < MEASURE {

@@ -67,6 +67,8 @@ pub struct Functions {
     jobs: Jobs,
     store: Store,
     host_api: HostApi,
+    #[cfg(feature = "prometheus")]
+    prometheus: Option<metrics_exporter_prometheus::PrometheusHandle>,
     #[cfg(feature = "dev")]
     dev: Option<crate::dev::DevServer>,
 }
@@ -116,6 +118,8 @@ impl Functions {
             webhooks: Arc::clone(&self.webhooks),
             jobs: self.jobs.clone(),
             routes,
+            #[cfg(feature = "prometheus")]
+            prometheus: self.prometheus.clone(),
         }
     }
 
@@ -157,9 +161,13 @@ impl Functions {
     /// service; every other request goes to your app.
     pub fn layer(&self) -> FunctionsLayer {
         let routes = Arc::<Routes>::default();
-        let router =
-            crate::router::router(self.router_parts(Arc::clone(&routes)), Fallback::Routes);
-        FunctionsLayer::new(router, Arc::clone(&self.registry), routes)
+        let parts = self.router_parts(Arc::clone(&routes));
+        #[cfg(feature = "prometheus")]
+        let metrics = parts.prometheus.is_some();
+        #[cfg(not(feature = "prometheus"))]
+        let metrics = false;
+        let router = crate::router::router(parts, Fallback::Routes);
+        FunctionsLayer::new(router, Arc::clone(&self.registry), routes, metrics)
     }
 
     /// Dev mode's builds and reloads, when running in [`Mode::Dev`]. It runs as long as the
@@ -194,6 +202,8 @@ pub struct FunctionsBuilder {
     relay: crate::triggers::RelayOptions,
     #[cfg(feature = "dev")]
     dev: crate::dev::DevOptions,
+    #[cfg(feature = "prometheus")]
+    prometheus: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl Default for FunctionsBuilder {
@@ -212,6 +222,8 @@ impl Default for FunctionsBuilder {
             relay: crate::triggers::RelayOptions::default(),
             #[cfg(feature = "dev")]
             dev: crate::dev::DevOptions::default(),
+            #[cfg(feature = "prometheus")]
+            prometheus: None,
         }
     }
 }
@@ -234,6 +246,19 @@ impl FunctionsBuilder {
     /// 413.
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// Serves `GET /metrics` (from [`Functions::app`], [`Functions::routes`] and
+    /// [`Functions::layer`]) rendered by `handle`, the recorder wasmfn's
+    /// [`metrics`](crate::metrics) go to: see [`install_prometheus`](crate::metrics::install_prometheus).
+    /// Off by default; put it behind your own auth in production if function names are private.
+    #[cfg(feature = "prometheus")]
+    pub fn with_prometheus(
+        mut self,
+        handle: metrics_exporter_prometheus::PrometheusHandle,
+    ) -> Self {
+        self.prometheus = Some(handle);
         self
     }
 
@@ -349,6 +374,8 @@ impl FunctionsBuilder {
             jobs,
             store,
             host_api,
+            #[cfg(feature = "prometheus")]
+            prometheus: self.prometheus,
             #[cfg(feature = "dev")]
             dev,
         })

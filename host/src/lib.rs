@@ -32,11 +32,12 @@
 //! | --- | --- |
 //! | the way in | [`Functions`], [`FunctionsBuilder`], [`SetupError`], [`Mode`] |
 //! | calling functions | [`FunctionService`], [`Invocation`], [`Trigger`], [`Handler`], [`InvokeError`], [`DisabledReason`] |
-//! | HTTP | [`Functions::router`], [`Functions::app`], [`FunctionsLayer`], [`WithFunctions`], [`ApiError`]; [`server`] to serve it with limits |
+//! | HTTP | [`Functions::router`], [`Functions::routes`], [`Functions::app`], [`FunctionsLayer`], [`WithFunctions`], [`ApiError`]; [`server`] to serve it with limits |
 //! | function folders | [`FunctionSpec`], [`discover`], [`DiscoveryError`], [`Entrypoint`], [`LoadError`] |
 //! | lower level | [`registry`] (the table of functions), [`runtime`] (loading one function, its options) |
 //! | triggers and callbacks | [`triggers`] (database events, webhooks, schedules, queued calls), [`host_api`] (functions calling the app) |
 //! | shared trigger state | [`store`] (memory, or PostgreSQL with feature `postgres`: replicas share schedules, events, jobs) |
+//! | observing | [`metrics`] (what is counted; `GET /metrics` with feature `prometheus`) |
 //! | dev mode (feature `dev`) | `dev` |
 //! | manifest and wire types | [`schema`] (the `wasmfn-schema` crate) |
 #![forbid(unsafe_code)]
@@ -51,6 +52,7 @@ pub mod fuzzing;
 pub mod host_api;
 mod invocation;
 mod json;
+pub mod metrics;
 mod process_group;
 pub mod registry;
 mod router;

@@ -21,6 +21,7 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) body_limit: usize,
     pub(crate) max_artifact_size: u64,
     pub(crate) database_url: Option<&'a str>,
+    pub(crate) metrics: bool,
     pub(crate) server: ServerOptions,
     pub(crate) mode: Mode,
 }
@@ -43,6 +44,9 @@ async fn serve(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
         .with_runtime(RuntimeOptions::default().with_max_artifact_size(args.max_artifact_size));
     if let Some(url) = args.database_url {
         builder = builder.with_database_url(url);
+    }
+    if args.metrics {
+        builder = builder.with_prometheus(wasmfn::metrics::install_prometheus()?);
     }
     if args.mode == Mode::Dev {
         let runner = BuildRunner::new().with_wasmfn_binary(super::wasmfn_binary()?);

@@ -192,6 +192,7 @@ impl FunctionRegistry {
                 (name, Err(LoadError::Discovery(error)))
             }
         };
+        crate::metrics::loaded(&name, loaded.is_ok());
         self.update(|table| {
             let previous = table.get(&name).cloned().filter(|p| p.dir == dir);
             let version = previous.as_ref().map_or(0, |p| p.version);

@@ -11,7 +11,7 @@ use axum::{Router, body::Body};
 use http::{Request, Response};
 use tower::{Layer, Service, ServiceExt};
 
-use super::{PATH_PREFIXES, Routes};
+use super::{METRICS_PATH, PATH_PREFIXES, Routes};
 use crate::registry::FunctionRegistry;
 
 /// A [`Layer`] that answers the functions' API (`/api/functions…`, `/api/health`, ...) and
@@ -39,11 +39,14 @@ struct Steer {
     router: Router,
     registry: Arc<FunctionRegistry>,
     routes: Arc<Routes>,
+    metrics: bool,
 }
 
 impl Steer {
     fn takes(&self, path: &str) -> bool {
-        is_functions_path(path) || self.routes.table(&self.registry).1.matches(path)
+        is_functions_path(path)
+            || (self.metrics && path == METRICS_PATH)
+            || self.routes.table(&self.registry).1.matches(path)
     }
 }
 
@@ -52,8 +55,9 @@ impl FunctionsLayer {
         router: Router,
         registry: Arc<FunctionRegistry>,
         routes: Arc<Routes>,
+        metrics: bool,
     ) -> Self {
-        Self { steer: Steer { router, registry, routes } }
+        Self { steer: Steer { router, registry, routes, metrics } }
     }
 }
 

@@ -6,6 +6,7 @@
 //! | `GET /api/jobs/{id}` | a queued call: state, tries, output or error |
 //! | `GET /api/functions` | list functions with their status and last error |
 //! | `GET /api/functions/{name}` | one function's status |
+//! | `GET /metrics` | the metrics in Prometheus' text format (with `with_prometheus`) |
 //! | `GET /api/health` | `ok`, or `degraded` when a function is disabled or the trigger store is unreachable |
 //! | `POST /api/webhooks/{path}` | a signed webhook (see [`triggers::webhook`](crate::triggers::webhook)) |
 //! | the functions' `routes` | their HTTP handlers (`http.rs`), matched in one table (`routes.rs`) |
@@ -47,6 +48,9 @@ use crate::{
     triggers::{Jobs, WebhookVerifier},
 };
 
+/// Where the metrics are served, when they are.
+pub(crate) const METRICS_PATH: &str = "/metrics";
+
 /// The paths the router answers, for [`FunctionsLayer`] to steer by.
 pub(crate) const PATH_PREFIXES: [&str; 4] =
     ["/api/functions", "/api/health", "/api/jobs", "/api/webhooks"];
@@ -72,6 +76,9 @@ pub(crate) struct RouterParts {
     pub(crate) webhooks: Arc<WebhookVerifier>,
     pub(crate) jobs: Jobs,
     pub(crate) routes: Arc<Routes>,
+    /// Renders `GET /metrics` when set.
+    #[cfg(feature = "prometheus")]
+    pub(crate) prometheus: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 /// What a router answers beyond the JSON API.
@@ -87,7 +94,9 @@ pub(crate) enum Fallback {
 
 /// The JSON API, and what `fallback` says beyond it.
 pub(crate) fn router(parts: RouterParts, fallback: Fallback) -> Router {
-    let RouterParts { registry, body_limit, webhooks, jobs, routes } = parts;
+    #[cfg(feature = "prometheus")]
+    let prometheus = parts.prometheus.clone();
+    let RouterParts { registry, body_limit, webhooks, jobs, routes, .. } = parts;
     let service = FunctionService::new(Arc::clone(&registry));
     let state = ApiState { service, registry, webhooks, jobs, routes, body_limit };
     let api = Router::new()
@@ -112,6 +121,11 @@ pub(crate) fn router(parts: RouterParts, fallback: Fallback) -> Router {
         Fallback::None => api,
         Fallback::Routes => api.fallback(http::fallback),
         Fallback::RoutesThenJson404 => api.fallback(http::fallback_json),
+    };
+    #[cfg(feature = "prometheus")]
+    let api = match prometheus {
+        Some(handle) => api.route(METRICS_PATH, get(move || async move { handle.render() })),
+        None => api,
     };
     api.layer(DefaultBodyLimit::max(body_limit)).with_state(state)
 }

@@ -63,6 +63,14 @@ impl LoadedFunction {
         self.spec.name()
     }
 
+    /// Its metrics' handles.
+    pub(crate) fn metrics(&self) -> &crate::metrics::FunctionMetrics {
+        match &self.runner {
+            Runner::Wasm(function) => function.metrics(),
+            Runner::Process(process) => process.metrics(),
+        }
+    }
+
     /// What the function was loaded from.
     pub fn spec(&self) -> &FunctionSpec {
         &self.spec

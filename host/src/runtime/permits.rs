@@ -1,29 +1,50 @@
 //! [`Permits`]: at most `pool_size` calls of one function at once; the others wait their turn
 //! (asynchronously) up to the queue timeout, then fail with `overloaded`.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::InvokeError;
+use crate::metrics::{FunctionMetrics, InFlight};
+
+/// A call's turn: held for as long as the call runs (dropping it lets the next call in).
+pub(crate) struct Permit {
+    _permit: OwnedSemaphorePermit,
+    _in_flight: InFlight,
+}
 
 pub(crate) struct Permits {
     function: Arc<str>,
     semaphore: Arc<Semaphore>,
     queue_timeout: Duration,
+    metrics: FunctionMetrics,
 }
 
 impl Permits {
     /// `size` permits for `function`, waited for at most `queue_timeout`.
     pub(crate) fn new(function: Arc<str>, size: usize, queue_timeout: Duration) -> Self {
-        Self { function, semaphore: Arc::new(Semaphore::new(size.max(1))), queue_timeout }
+        let metrics = FunctionMetrics::new(&function);
+        Self { function, semaphore: Arc::new(Semaphore::new(size.max(1))), queue_timeout, metrics }
+    }
+
+    /// The function's metrics (registered with these permits, when it loaded).
+    pub(crate) fn metrics(&self) -> &FunctionMetrics {
+        &self.metrics
     }
 
     /// A permit, held for as long as the call runs (dropping it lets the next call in).
-    pub(crate) async fn acquire(&self) -> Result<OwnedSemaphorePermit, InvokeError> {
+    pub(crate) async fn acquire(&self) -> Result<Permit, InvokeError> {
+        let started = Instant::now();
         let waiting = Arc::clone(&self.semaphore).acquire_owned();
         match tokio::time::timeout(self.queue_timeout, waiting).await {
-            Ok(permit) => Ok(permit.expect("the semaphore is never closed")),
+            Ok(permit) => Ok(Permit {
+                _permit: permit.expect("the semaphore is never closed"),
+                _in_flight: self.metrics.started(started.elapsed()),
+            }),
             Err(_) => Err(InvokeError::Overloaded {
                 function: self.function.to_string(),
                 waited: self.queue_timeout,

@@ -17,9 +17,12 @@ use tracing::{Instrument, field::Empty};
 
 use crate::{
     invocation::{self, Handler, Invocation},
-    json,
+    json, metrics,
     registry::FunctionRegistry,
-    runtime::error::{DisabledReason, InvokeError},
+    runtime::{
+        LoadedFunction,
+        error::{DisabledReason, InvokeError},
+    },
 };
 
 /// Calls functions from a [`FunctionRegistry`]: `Service<Invocation, Response = Bytes>`, the
@@ -77,12 +80,20 @@ impl Service<Invocation> for FunctionService {
             duration_ms = Empty,
         );
         let registry = Arc::clone(&self.registry);
+        let (function, trigger) = (invocation.function.clone(), invocation.trigger);
         Box::pin(
             async move {
                 let started = Instant::now();
-                let result = invoke(&registry, invocation, id).await;
+                let mut loaded = None;
+                let result = invoke(&registry, invocation, id, &mut loaded).await;
+                let elapsed = started.elapsed();
+                let code = result.as_ref().err().map(InvokeError::code);
+                match loaded {
+                    Some(loaded) => loaded.metrics().call(trigger, code, elapsed),
+                    None => metrics::call(&function, trigger, code, elapsed),
+                }
                 let span = tracing::Span::current();
-                span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+                span.record("duration_ms", elapsed.as_secs_f64() * 1000.0);
                 match &result {
                     Ok(_) => {
                         span.record("outcome", "ok");
@@ -106,10 +117,12 @@ impl Service<Invocation> for FunctionService {
     }
 }
 
+/// Calls `invocation`; `loaded` gets the function that ran it (for its metrics).
 async fn invoke(
     registry: &FunctionRegistry,
     invocation: Invocation,
     id: u64,
+    loaded: &mut Option<Arc<LoadedFunction>>,
 ) -> Result<Bytes, InvokeError> {
     let name = invocation.function;
     let entry =
@@ -120,6 +133,7 @@ async fn invoke(
             .map_or(DisabledReason::NotLoaded, |error| DisabledReason::Load(Arc::clone(error)));
         return Err(InvokeError::Disabled { function: name, reason });
     };
+    *loaded = Some(Arc::clone(&function));
     if invocation.handler == Handler::Http {
         let output = function.call_as(invocation.input, id, Handler::Http).await?;
         let limit = function.spec().manifest.http.response_body_limit();

@@ -125,6 +125,10 @@ impl ProcessFunction {
     }
 
     /// Runs the process once, at most `pool_size` at a time.
+    pub(in crate::runtime) fn metrics(&self) -> &crate::metrics::FunctionMetrics {
+        self.permits.metrics()
+    }
+
     pub(in crate::runtime) async fn call(
         &self,
         input: Bytes,

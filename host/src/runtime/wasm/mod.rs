@@ -21,7 +21,6 @@ use std::{
 
 use bytes::Bytes;
 use extism::{Manifest as ExtismManifest, Wasm};
-use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
 use self::{js::JsParts, slot::Slot};
@@ -29,7 +28,7 @@ use super::{
     RuntimeOptions,
     artifact::Artifact,
     error::{InvokeError, LoadError},
-    permits::Permits,
+    permits::{Permit, Permits},
 };
 use crate::{
     discovery::FunctionSpec,
@@ -134,6 +133,10 @@ impl WasmFunction {
         })
     }
 
+    pub(super) fn metrics(&self) -> &crate::metrics::FunctionMetrics {
+        self.permits.metrics()
+    }
+
     pub(super) async fn call(
         self: &Arc<Self>,
         input: Bytes,
@@ -170,12 +173,7 @@ impl WasmFunction {
         }
     }
 
-    fn run(
-        &self,
-        permit: OwnedSemaphorePermit,
-        input: &[u8],
-        api: CallApi,
-    ) -> Result<Bytes, InvokeError> {
+    fn run(&self, permit: Permit, input: &[u8], api: CallApi) -> Result<Bytes, InvokeError> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut slot = match idle {
             Some(slot) => slot,
