@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use wasmfn_test_support::{
     self as support, FunctionsDir,
-    http::{Upstream, serve},
+    http::{Client, Upstream, serve},
 };
 
 const ROUTES: &str = r#"routes:
@@ -22,8 +22,7 @@ timeout: 2s
 
 struct Site {
     _dir: FunctionsDir,
-    base: String,
-    client: reqwest::Client,
+    http: Client,
 }
 
 impl Site {
@@ -31,20 +30,15 @@ impl Site {
         let dir = FunctionsDir::new();
         dir.add("site", ROUTES, built());
         let addr = serve(dir.functions().app()).await;
-        Self { _dir: dir, base: format!("http://{addr}"), client: reqwest::Client::new() }
+        Self { _dir: dir, http: Client::new(addr) }
     }
+}
 
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.get(format!("{}{path}", self.base))
-    }
+impl std::ops::Deref for Site {
+    type Target = Client;
 
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.post(format!("{}{path}", self.base))
-    }
-
-    async fn json(&self, path: &str) -> (u16, Value) {
-        let response = self.get(path).send().await.unwrap();
-        (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    fn deref(&self) -> &Client {
+        &self.http
     }
 }
 
@@ -110,10 +104,10 @@ async fn binary_bodies_and_forms_round_trip() {
 async fn invalid_responses_are_500s_naming_the_function() {
     let site = Site::start().await;
     // The web's Response refuses a status outside 200-599 itself (a RangeError).
-    let (status, body) = site.json("/js/bad-status?status=99").await;
+    let (status, body) = site.json("GET", "/js/bad-status?status=99").await;
     assert_eq!(status, 500, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("RangeError"), "{body}");
-    let (status, body) = site.json("/js/not-a-response").await;
+    let (status, body) = site.json("GET", "/js/not-a-response").await;
     assert_eq!(status, 500, "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("site") && message.contains("must return a Response"), "{message}");
@@ -128,14 +122,14 @@ async fn fetch_reaches_allowed_hosts_and_is_refused_elsewhere_without_a_request(
     let site = Site::start().await;
     let url = |target: &str| format!("/js/fetch?url={}", urlencode(target));
 
-    let (status, body) = site.json(&url(&upstream.url("/data"))).await;
+    let (status, body) = site.json("GET", &url(&upstream.url("/data"))).await;
     assert_eq!((status, body), (200, json!({ "status": 200, "body": "fetched" })));
     assert_eq!(upstream.hits(), 1);
 
     // `localhost` is the same server but not in allowed_hosts: a rejected promise with a
     // TypeError, and the server never sees the request.
     let refused = format!("http://localhost:{}/data", upstream.addr.port());
-    let (status, body) = site.json(&url(&refused)).await;
+    let (status, body) = site.json("GET", &url(&refused)).await;
     assert_eq!(status, 502, "{body}");
     assert_eq!(body["error"], "TypeError");
     let message = body["message"].as_str().unwrap();
@@ -143,7 +137,7 @@ async fn fetch_reaches_allowed_hosts_and_is_refused_elsewhere_without_a_request(
     assert_eq!(upstream.hits(), 1);
 
     // A redirect to it is checked the same way.
-    let (status, body) = site.json(&url(&upstream.url("/away"))).await;
+    let (status, body) = site.json("GET", &url(&upstream.url("/away"))).await;
     assert_eq!(status, 502, "{body}");
     assert!(body["message"].as_str().unwrap().contains("a redirect to http://localhost"), "{body}");
     assert_eq!(upstream.hits(), 2);
@@ -154,7 +148,7 @@ async fn an_npm_client_built_on_fetch_works_unmodified() {
     let upstream = Upstream::start().await;
     let site = Site::start().await;
     let (status, body) =
-        site.json(&format!("/js/ofetch?url={}", urlencode(&upstream.url("/greet")))).await;
+        site.json("GET", &format!("/js/ofetch?url={}", urlencode(&upstream.url("/greet")))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!({ "via": "ofetch", "data": { "greeting": "Hello, ofetch!" } }));
 }
@@ -164,7 +158,7 @@ async fn a_slow_server_runs_into_the_calls_timeout() {
     let upstream = Upstream::start().await;
     let site = Site::start().await;
     let (status, body) =
-        site.json(&format!("/js/fetch?url={}", urlencode(&upstream.url("/slow")))).await;
+        site.json("GET", &format!("/js/fetch?url={}", urlencode(&upstream.url("/slow")))).await;
     assert_eq!((status, body["error"]["code"].as_str()), (504, Some("timeout")), "{body}");
     // The function serves the next request.
     assert_eq!(site.get("/js/page").send().await.unwrap().status(), 201);

@@ -6,7 +6,7 @@ use axum::{Router, routing::get};
 use serde_json::{Value, json};
 use wasmfn_test_support::{
     self as support, FunctionsDir,
-    http::{Upstream, serve},
+    http::{Client, Upstream, serve},
 };
 
 const SITE: &str = r#"routes: ["GET /page", "GET /hello/{name}", "POST /echo", "GET /big", "GET /fails"]
@@ -17,8 +17,7 @@ http:
 
 struct Site {
     _dir: FunctionsDir,
-    base: String,
-    client: reqwest::Client,
+    http: Client,
 }
 
 impl Site {
@@ -28,17 +27,15 @@ impl Site {
         extra(&dir);
         let functions = dir.functions();
         let addr = serve(functions.app()).await;
-        Self { _dir: dir, base: format!("http://{addr}"), client: reqwest::Client::new() }
+        Self { _dir: dir, http: Client::new(addr) }
     }
+}
 
-    fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        self.client.request(method, format!("{}{path}", self.base))
-    }
+impl std::ops::Deref for Site {
+    type Target = Client;
 
-    async fn json(&self, method: &str, path: &str) -> (u16, Value) {
-        let response = self.request(method, path).send().await.unwrap();
-        (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    fn deref(&self) -> &Client {
+        &self.http
     }
 }
 
@@ -216,16 +213,12 @@ async fn the_layer_serves_routes_in_front_of_an_app() {
         .route("/", get(|| async { "the app" }))
         .route("/page", get(|| async { "shadowed by the function" }))
         .layer(functions.layer());
-    let addr = serve(app).await;
-    let get = |path: &'static str| async move {
-        let response = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    };
-    assert_eq!(get("/").await, (200, "the app".to_owned()));
-    assert_eq!(get("/page").await.0, 201);
-    assert_eq!(get("/hello/x").await.0, 200);
+    let app = Client::new(serve(app).await);
+    assert_eq!(app.text("/").await, (200, "the app".to_owned()));
+    assert_eq!(app.text("/page").await.0, 201);
+    assert_eq!(app.text("/hello/x").await.0, 200);
     // The app's own 404 (axum's, empty), not the functions'.
-    assert_eq!(get("/nope").await, (404, String::new()));
+    assert_eq!(app.text("/nope").await, (404, String::new()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -239,15 +232,11 @@ async fn routes_merged_into_an_app_or_as_its_fallback_serve_and_leave_other_path
         .merge(functions.router())
         .fallback_service(functions.routes());
     for app in [merged, as_fallback] {
-        let addr = serve(app).await;
-        let get = |path: &'static str| async move {
-            let response = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
-            (response.status().as_u16(), response.text().await.unwrap())
-        };
-        assert_eq!(get("/").await, (200, "the app".to_owned()));
-        assert_eq!(get("/page").await.0, 201);
-        assert_eq!(get("/api/health").await.0, 200);
-        assert_eq!(get("/nope").await, (404, String::new()));
+        let app = Client::new(serve(app).await);
+        assert_eq!(app.text("/").await, (200, "the app".to_owned()));
+        assert_eq!(app.text("/page").await.0, 201);
+        assert_eq!(app.text("/api/health").await.0, 200);
+        assert_eq!(app.text("/nope").await, (404, String::new()));
     }
 }
 

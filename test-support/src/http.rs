@@ -48,6 +48,43 @@ impl Api {
     }
 }
 
+/// A client for one server: requests by method and path, answers as JSON or text.
+pub struct Client {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(addr: SocketAddr) -> Self {
+        Self { base: format!("http://{addr}"), client: reqwest::Client::new() }
+    }
+
+    pub fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        self.client.request(method, format!("{}{path}", self.base))
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request("GET", path)
+    }
+
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request("POST", path)
+    }
+
+    /// The status and the JSON answer (`Null` when it is not JSON).
+    pub async fn json(&self, method: &str, path: &str) -> (u16, serde_json::Value) {
+        let response = self.request(method, path).send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// `GET path`: the status and the body as text.
+    pub async fn text(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+}
+
 /// Serves `router` on a loopback port until the test ends.
 pub async fn serve(router: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
