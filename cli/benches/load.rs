@@ -78,23 +78,10 @@ fn main() {
         .map(|(_, url)| wrk::run(url, &["-t2", "-c64", &duration], Some(&script)))
         .collect();
 
-    println!(
-        "| wrk -t2 -c32 {duration}, {rounds} rounds alternating | req/s per round | median | p50 ms | p99 ms | vs plain |"
-    );
-    println!("| --- | --- | ---: | ---: | ---: | ---: |");
-    let base = wrk::median(&results[0]).rps;
-    for ((name, _), runs) in targets.iter().zip(&results) {
-        let m = wrk::median(runs);
-        let all: Vec<String> = runs.iter().map(|r| format!("{:.0}", r.rps)).collect();
-        println!(
-            "| {name} | {} | {:.0} | {:.2} | {:.2} | {:.0} % |",
-            all.join(" / "),
-            m.rps,
-            m.p50_ms,
-            m.p99_ms,
-            m.rps / base * 100.0
-        );
-    }
+    let title = format!("wrk -t2 -c32 {duration}, {rounds} rounds alternating");
+    let rows: Vec<(&str, &[Wrk])> =
+        targets.iter().zip(&results).map(|((name, _), runs)| (*name, runs.as_slice())).collect();
+    wrk::print_rounds(&title, &rows);
     println!("\n| wrk -t2 -c64 {duration} | req/s | p50 ms | p99 ms | p99 vs plain |");
     println!("| --- | ---: | ---: | ---: | ---: |");
     for ((name, _), run) in targets.iter().zip(&tail) {

@@ -61,21 +61,10 @@ fn main() {
                 results[i].push(tokio::task::spawn_blocking(run).await.unwrap());
             }
         }
-        println!("| `GET /page`, wrk -t1 -c16 -d4s, {ROUNDS} rounds alternating | req/s (median) | p50 ms | p99 ms | vs plain |");
-        println!("| --- | ---: | ---: | ---: | ---: |");
-        let base = wrk::median(&results[0]).rps;
-        for ((name, _), runs) in targets.iter().zip(&results) {
-            let m = wrk::median(runs);
-            let all: Vec<String> = runs.iter().map(|r| format!("{:.0}", r.rps)).collect();
-            println!(
-                "| {name} ({}) | {:.0} | {:.2} | {:.2} | {:.0} % |",
-                all.join(" / "),
-                m.rps,
-                m.p50_ms,
-                m.p99_ms,
-                m.rps / base * 100.0
-            );
-        }
+        let title = format!("`GET /page`, wrk -t1 -c16 -d4s, {ROUNDS} rounds alternating");
+        let rows: Vec<(&str, &[Wrk])> =
+            targets.iter().zip(&results).map(|((name, _), runs)| (*name, runs.as_slice())).collect();
+        wrk::print_rounds(&title, &rows);
 
         let upstream = Upstream::start().await;
         let client = reqwest::Client::new();

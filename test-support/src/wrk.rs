@@ -62,6 +62,26 @@ pub fn median(runs: &[Wrk]) -> Wrk {
     sorted[sorted.len() / 2]
 }
 
+/// Prints, as a Markdown table headed `title`, each target's rounds and median run, and its
+/// median req/s as a share of the first target's.
+pub fn print_rounds(title: &str, targets: &[(&str, &[Wrk])]) {
+    println!("| {title} | req/s per round | median | p50 ms | p99 ms | vs {} |", targets[0].0);
+    println!("| --- | --- | ---: | ---: | ---: | ---: |");
+    let base = median(targets[0].1).rps;
+    for (name, runs) in targets {
+        let m = median(runs);
+        let all: Vec<String> = runs.iter().map(|r| format!("{:.0}", r.rps)).collect();
+        println!(
+            "| {name} | {} | {:.0} | {:.2} | {:.2} | {:.0} % |",
+            all.join(" / "),
+            m.rps,
+            m.p50_ms,
+            m.p99_ms,
+            m.rps / base * 100.0
+        );
+    }
+}
+
 /// wrk's `812.00us`, `1.20ms`, `2.01s`, in milliseconds.
 fn ms(value: &str) -> f64 {
     let split = value.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(value.len());
