@@ -65,19 +65,36 @@ enum Command {
     },
     /// Call a function and print its JSON output or error.
     ///
-    /// On a running server with --url, else in-process from --dir.
+    /// On a running server with --url, else in-process from --dir. With --trigger, fire the
+    /// function's schedule, webhook (signed with the secret its manifest names, from the
+    /// environment) or database hook instead: the input is then the webhook's body or the
+    /// database row (a test value by default). Over --url, a webhook goes to
+    /// /api/webhooks/{path}; a schedule or database hook needs the server's dashboard.
     Invoke {
         /// The function's name.
         name: String,
         /// The input, as JSON.
         #[arg(default_value = "null")]
         input: String,
+        /// Fire this trigger of the function instead of calling it directly.
+        #[arg(long, short, value_parser = ["schedule", "webhook", "database"])]
+        trigger: Option<String>,
         /// A running server's base URL, e.g. http://127.0.0.1:8080.
         #[arg(long, short, env = "WASMFN_URL")]
         url: Option<String>,
         /// The functions directory (in-process calls).
         #[arg(long, short, default_value = ".")]
         dir: PathBuf,
+    },
+    /// Follow a running server's calls and guest logs, live.
+    ///
+    /// Needs the server's call history (`wasmfn dev`, or `serve --call-history`).
+    Logs {
+        /// Only this function's.
+        name: Option<String>,
+        /// The server's base URL, e.g. http://127.0.0.1:8080.
+        #[arg(long, short, env = "WASMFN_URL", default_value = "http://127.0.0.1:8080")]
+        url: String,
     },
     /// Validate every manifest; print errors as file:line:column.
     Check {
@@ -160,6 +177,17 @@ struct ServerArgs {
     /// Do not serve GET /metrics (calls, errors, durations in Prometheus' text format).
     #[arg(long)]
     no_metrics: bool,
+    /// Serve the dashboard at /_wasmfn/: functions, recent calls and logs, an invoke form,
+    /// triggers fired by hand. On in `wasmfn dev`; anyone reaching it can call any function.
+    #[arg(long)]
+    dashboard: bool,
+    /// Do not serve the dashboard (`wasmfn dev`).
+    #[arg(long, conflicts_with = "dashboard")]
+    no_dashboard: bool,
+    /// Keep each function's recent calls (inputs and outputs included) and serve them at
+    /// GET /api/calls and /api/functions/{name}/calls (on with the dashboard).
+    #[arg(long)]
+    call_history: bool,
 }
 
 fn parse_size(text: &str) -> Result<u64, String> {
@@ -182,6 +210,8 @@ impl ServerArgs {
             max_artifact_size: self.max_artifact_size,
             database_url: self.database_url.as_deref(),
             metrics: !self.no_metrics,
+            dashboard: self.dashboard || (mode == Mode::Dev && !self.no_dashboard),
+            call_history: self.call_history,
             server,
             mode,
         })
@@ -215,9 +245,11 @@ fn main() -> ExitCode {
             commands::build::run(&dir, &names, jobs.unwrap_or(cores))
         }
         Command::New { name, template, dir } => commands::new::run(&dir, &name, template),
-        Command::Invoke { name, input, url, dir } => {
-            commands::invoke::run(&dir, url.as_deref(), &name, &input)
+        Command::Invoke { name, input, trigger, url, dir } => {
+            let trigger = trigger.map(|t| t.parse().expect("clap checked the value"));
+            commands::invoke::run(&dir, url.as_deref(), &name, &input, trigger)
         }
+        Command::Logs { name, url } => commands::logs::run(&url, name.as_deref()),
         Command::Check { dir } => commands::check::run(&dir),
         Command::BuildRust { dir, output } => commands::build::rust(&dir, output),
         Command::BuildJs { dir, entry, output, mode } => {

@@ -290,3 +290,108 @@ fn new_node_creates_a_process_function_that_answers_without_a_build() {
     let body: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
     assert_eq!(body["error"]["code"], "invalid_input");
 }
+
+const HOOKED: &str = "export: echo
+hooks:
+  - type: schedule
+    cron: \"0 0 1 1 *\"
+  - type: webhook
+    path: github
+    secret_env: HOOK_SECRET
+  - type: database
+    source: users
+    action: insert
+";
+
+fn json_out(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("{}{}", stdout(output), String::from_utf8_lossy(&output.stderr)))
+}
+
+#[test]
+fn invoke_fires_each_trigger_in_process() {
+    let functions = support::FunctionsDir::new();
+    functions.add_testbed("hooked", HOOKED);
+    let dir = functions.path().to_str().unwrap();
+    let fire = |trigger: &str, input: &str, secret: Option<&str>| {
+        let mut command = std::process::Command::new(WASMFN);
+        command.args(["invoke", "--dir", dir, "hooked", input, "--trigger", trigger]);
+        match secret {
+            Some(secret) => command.env("HOOK_SECRET", secret),
+            None => command.env_remove("HOOK_SECRET"),
+        };
+        command.output().unwrap()
+    };
+    let tick = fire("schedule", "null", None);
+    assert!(tick.status.success());
+    assert_eq!(json_out(&tick)["type"], "schedule");
+    let event = fire("database", r#"{"id":3}"#, None);
+    assert_eq!(json_out(&event)["new"]["id"], 3);
+    let hook = fire("webhook", r#"{"ref":"main"}"#, Some("s3cret"));
+    assert_eq!(json_out(&hook)["json"]["ref"], "main");
+    let unsigned = fire("webhook", "null", None);
+    assert_eq!(unsigned.status.code(), Some(1));
+    assert_eq!(json_out(&unsigned)["error"]["code"], "webhook_secret_missing");
+    let usage = wasmfn(&["invoke", "--dir", dir, "hooked", "--trigger", "cron"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn invoke_fires_triggers_on_a_server_and_logs_follows_the_calls() {
+    let functions = support::FunctionsDir::new();
+    functions.add_testbed("hooked", HOOKED);
+    let dir = functions.path().to_str().unwrap();
+    let secret = std::path::Path::new("s3cret");
+    let server = Server::start(WASMFN, &["serve", dir, "--dashboard"], &[("HOOK_SECRET", secret)]);
+    let url = format!("http://{}", server.addr);
+    server.wait_for("the dashboard's address", std::time::Duration::from_secs(10), || {
+        server.log().contains("/_wasmfn/").then_some(())
+    });
+
+    // `wasmfn logs` prints each call as it ends.
+    let mut logs = support::cli::KillOnDrop(
+        std::process::Command::new(WASMFN)
+            .args(["logs", "--url", &url, "hooked"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let printed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let lines = std::io::BufReader::new(logs.0.stdout.take().unwrap());
+    let sink = std::sync::Arc::clone(&printed);
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(lines).map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&format!("{line}\n"));
+        }
+    });
+    // Until `logs` is connected, calls would go unseen: fire until one is printed.
+    let fire = |trigger: &str| {
+        let mut command = std::process::Command::new(WASMFN);
+        command.args(["invoke", "--url", &url, "--dir", dir, "hooked", "--trigger", trigger]);
+        command.env("HOOK_SECRET", "s3cret").output().unwrap()
+    };
+    server.wait_for("a call in wasmfn logs", std::time::Duration::from_secs(30), || {
+        let fired = fire("schedule");
+        assert!(fired.status.success(), "{}", String::from_utf8_lossy(&fired.stderr));
+        printed.lock().unwrap().contains(" schedule ok ").then_some(())
+    });
+    let hook = fire("webhook");
+    assert!(hook.status.success(), "{}", stdout(&hook));
+    assert_eq!(json_out(&hook)["path"], "github");
+    let event = fire("database");
+    assert_eq!(json_out(&event)["table"], "users");
+    server.wait_for("the webhook and database calls", std::time::Duration::from_secs(10), || {
+        let printed = printed.lock().unwrap();
+        (printed.contains(" webhook ok ") && printed.contains(" database ok ")).then_some(())
+    });
+
+    // Without the dashboard or the history, a clear refusal.
+    let plain = Server::start(WASMFN, &["serve", dir], &[]);
+    let url = format!("http://{}", plain.addr);
+    let refused = wasmfn(&["invoke", "--url", &url, "hooked", "--trigger", "schedule"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let follow = wasmfn(&["logs", "--url", &url]);
+    assert_eq!(follow.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&follow.stderr).contains("history_off"));
+}

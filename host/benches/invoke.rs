@@ -5,7 +5,8 @@
 //! 2. HTTP `POST /api/functions/echo` vs a plain axum JSON echo handler in the same process
 //!    (goal: >= 50% of its throughput);
 //! 3. the service called concurrently on all cores vs one call at a time;
-//! 4. with `--features prometheus`: the same calls with metrics off vs on.
+//! 4. with `--features prometheus`: calls with nothing recorded vs metrics vs metrics and the
+//!    call history (`INVOKE_ONLY=observability` runs only this).
 
 use wasmfn_test_support as support;
 
@@ -29,6 +30,10 @@ const MEASURE: Duration = Duration::from_secs(3);
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    #[cfg(feature = "prometheus")]
+    if std::env::var("INVOKE_ONLY").as_deref() == Ok("observability") {
+        return observability_overhead(&runtime, cores);
+    }
     println!("wasmfn invoke bench: {cores} cores, {}s per measurement\n", MEASURE.as_secs());
 
     // 1. Per-call overhead of the service over a raw Extism call.
@@ -91,29 +96,86 @@ fn main() {
     println!("| {} callers (pool of {cores}) | {many:.0} |", 4 * cores);
     println!("\nconcurrent / sequential throughput: {:.2}x on {cores} cores", many / one);
 
-    // 4. Metrics off vs on (feature `prometheus`): the same function, loaded before a
-    //    recorder exists (off) and again after a Prometheus recorder is installed (on; a
-    //    recorder cannot be uninstalled, so off runs first).
+    // 4. Metrics and the call history, off vs on.
     #[cfg(feature = "prometheus")]
-    {
-        let off = runtime.block_on(service_calls_per_sec(&service, "echo", &body, 1));
-        let off_many = runtime.block_on(service_calls_per_sec(&service, "echo", &body, 4 * cores));
-        let handle = wasmfn::metrics::install_prometheus().unwrap();
-        let counted = dir.builder().with_prometheus(handle.clone()).build().unwrap().service();
-        let on = runtime.block_on(service_calls_per_sec(&counted, "echo", &body, 1));
-        let on_many = runtime.block_on(service_calls_per_sec(&counted, "echo", &body, 4 * cores));
-        assert!(handle.render().contains("wasmfn_function_calls_total"));
+    observability_overhead(&runtime, cores);
+}
+
+/// Section 4 (feature `prometheus`): hello-rust (one guest log line per call) through the
+/// service with nothing recorded, with metrics (a Prometheus recorder), and with metrics and
+/// the call history (its input, output and log line kept), in interleaved rounds so drift hits
+/// all three alike; the ratios are the rounds' medians. `INVOKE_ONLY=observability` runs only
+/// this section.
+#[cfg(feature = "prometheus")]
+fn observability_overhead(runtime: &tokio::runtime::Runtime, cores: usize) {
+    use wasmfn::history::HistoryOptions;
+    const ROUNDS: usize = 7;
+    let round = Duration::from_millis(1500);
+    let hello = support::example("hello-rust");
+    let with_hello = |builder: wasmfn::FunctionsBuilder| {
+        let functions = builder.with_schedules(false).build().unwrap();
+        functions.registry().load(hello.clone()).unwrap();
+        functions
+    };
+    // Loaded before any recorder exists: its metric handles record nowhere (a recorder
+    // cannot be uninstalled, so this one is loaded first).
+    let off = with_hello(wasmfn::Functions::builder()).service();
+    let handle = wasmfn::metrics::install_prometheus().unwrap();
+    let metrics =
+        with_hello(wasmfn::Functions::builder().with_prometheus(handle.clone())).service();
+    let both = with_hello(
+        wasmfn::Functions::builder()
+            .with_prometheus(handle.clone())
+            .with_call_history(HistoryOptions::default()),
+    );
+    let history = both.registry().history().clone();
+    let both = both.service();
+    let input = br#"{"name":"world"}"#;
+    println!(
+        "\n| hello-rust through the service | nothing recorded, calls/s | metrics | metrics + history | metrics / off | both / off |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for callers in [1, 4 * cores] {
+        let mut rates: [Vec<f64>; 3] = Default::default();
+        for _ in 0..ROUNDS {
+            for (i, service) in [&off, &metrics, &both].into_iter().enumerate() {
+                let rate = runtime.block_on(service_calls_per_sec_for(
+                    service,
+                    "hello-rust",
+                    input,
+                    callers,
+                    round,
+                ));
+                rates[i].push(rate);
+            }
+        }
+        let ratio = |i: usize| {
+            let mut ratios: Vec<f64> =
+                rates[i].iter().zip(&rates[0]).map(|(on, off)| on / off).collect();
+            median(&mut ratios)
+        };
+        let (metrics_ratio, both_ratio) = (ratio(1), ratio(2));
+        let [off, metrics, both] = rates.map(|mut r| median(&mut r));
         println!(
-            "\n| echo through the service | metrics off, calls/s | on (Prometheus recorder) | on / off |"
-        );
-        println!("| --- | ---: | ---: | ---: |");
-        println!("| 1 caller | {off:.0} | {on:.0} | {:.3} |", on / off);
-        println!(
-            "| {} callers | {off_many:.0} | {on_many:.0} | {:.3} |",
-            4 * cores,
-            on_many / off_many
+            "| {callers} caller{} | {off:.0} | {metrics:.0} | {both:.0} | {metrics_ratio:.3} | {both_ratio:.3} |",
+            if callers == 1 { "" } else { "s" },
         );
     }
+    assert!(handle.render().contains("wasmfn_function_calls_total"));
+    assert_eq!(
+        history.calls(Some("hello-rust"), 1)[0].logs.len(),
+        1,
+        "the history kept the log line"
+    );
+    println!(
+        "\n(throughput ratios, medians of {ROUNDS} interleaved rounds of {round:?}: 1.000 = no cost)"
+    );
+}
+
+#[cfg(feature = "prometheus")]
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn raw_extism_calls_per_sec(wasm: &std::path::Path, input: &[u8]) -> f64 {
@@ -146,9 +208,19 @@ async fn service_calls_per_sec(
     input: &[u8],
     callers: usize,
 ) -> f64 {
+    service_calls_per_sec_for(service, name, input, callers, MEASURE).await
+}
+
+async fn service_calls_per_sec_for(
+    service: &FunctionService,
+    name: &str,
+    input: &[u8],
+    callers: usize,
+    measure: Duration,
+) -> f64 {
     let (service, name, input) =
         (service.clone(), name.to_owned(), bytes::Bytes::copy_from_slice(input));
-    per_second(callers, move || {
+    per_second_for(callers, measure, move || {
         let call = service.clone().oneshot(Invocation::new(name.clone(), input.clone()));
         async move {
             call.await.unwrap();
@@ -178,6 +250,15 @@ where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: Future<Output = ()> + Send,
 {
+    per_second_for(workers, MEASURE, one).await
+}
+
+/// [`per_second`] for `measure`.
+async fn per_second_for<F, Fut>(workers: usize, measure: Duration, one: F) -> f64
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let done = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -192,7 +273,7 @@ where
             })
         })
         .collect();
-    tokio::time::sleep(MEASURE).await;
+    tokio::time::sleep(measure).await;
     stop.store(true, Ordering::Relaxed);
     for task in tasks {
         task.await.unwrap();

@@ -5,14 +5,19 @@ use std::{path::PathBuf, sync::Arc};
 use axum::Router;
 
 use crate::{
+    dashboard::DashboardState,
     discovery::Mode,
+    history::{CallHistory, HistoryOptions},
     host_api::HostApi,
     registry::FunctionRegistry,
     router::{Fallback, FunctionsLayer, RouterParts, Routes},
     runtime::RuntimeOptions,
     service::FunctionService,
     store::Store,
-    triggers::{DatabaseEvents, Jobs, RetryPolicy, Scheduler, SecretSource, WebhookVerifier},
+    triggers::{
+        DatabaseEvents, FireError, Firing, Jobs, RetryPolicy, Scheduler, SecretSource, TriggerKind,
+        WebhookVerifier,
+    },
 };
 
 /// Why [`FunctionsBuilder::build`] failed.
@@ -67,6 +72,7 @@ pub struct Functions {
     jobs: Jobs,
     store: Store,
     host_api: HostApi,
+    dashboard: bool,
     #[cfg(feature = "prometheus")]
     prometheus: Option<metrics_exporter_prometheus::PrometheusHandle>,
     #[cfg(feature = "dev")]
@@ -120,7 +126,51 @@ impl Functions {
             routes,
             #[cfg(feature = "prometheus")]
             prometheus: self.prometheus.clone(),
+            extra: self.dashboard.then(|| (crate::dashboard::PREFIX, self.dashboard())),
         }
+    }
+
+    /// The dashboard's routes alone (`/_wasmfn/…`), whether or not
+    /// [`with_dashboard`](FunctionsBuilder::with_dashboard) serves them: merge it behind your
+    /// app's own auth layer. It shows the call history, so build with
+    /// [`with_call_history`](FunctionsBuilder::with_call_history) for it to list calls.
+    ///
+    /// ```no_run
+    /// # fn run(functions: wasmfn::Functions) {
+    /// use axum::Router;
+    /// // `require_admin` being your app's own auth middleware:
+    /// // let admin = functions.dashboard().layer(axum::middleware::from_fn(require_admin));
+    /// let app: Router = Router::new().merge(functions.router()).merge(functions.dashboard());
+    /// # }
+    /// ```
+    pub fn dashboard(&self) -> Router {
+        crate::dashboard::router(DashboardState {
+            registry: Arc::clone(&self.registry),
+            webhooks: Arc::clone(&self.webhooks),
+            database: self.database.clone(),
+        })
+    }
+
+    /// Fires `function`'s schedule, webhook or database hook by hand, now: the input the
+    /// trigger would give it (a webhook signed with its secret and verified; `payload` as the
+    /// webhook's body or the database row, a small test value when `None`), through the
+    /// service. Returns the function's output.
+    ///
+    /// ```no_run
+    /// # async fn run(functions: wasmfn::Functions) -> Result<(), Box<dyn std::error::Error>> {
+    /// use wasmfn::triggers::TriggerKind;
+    /// let output = functions.fire("nightly-report", TriggerKind::Schedule, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn fire(
+        &self,
+        function: &str,
+        trigger: TriggerKind,
+        payload: Option<serde_json::Value>,
+    ) -> Result<bytes::Bytes, FireError> {
+        let firing =
+            Firing { registry: &self.registry, webhooks: &self.webhooks, database: &self.database };
+        firing.fire(function, trigger, payload).await
     }
 
     /// Where the app reports row changes, to run the functions hooking them:
@@ -166,8 +216,9 @@ impl Functions {
         let metrics = parts.prometheus.is_some();
         #[cfg(not(feature = "prometheus"))]
         let metrics = false;
+        let extra = parts.extra.as_ref().map(|(prefix, _)| *prefix);
         let router = crate::router::router(parts, Fallback::Routes);
-        FunctionsLayer::new(router, Arc::clone(&self.registry), routes, metrics)
+        FunctionsLayer::new(router, Arc::clone(&self.registry), routes, metrics, extra)
     }
 
     /// Dev mode's builds and reloads, when running in [`Mode::Dev`]. It runs as long as the
@@ -196,6 +247,8 @@ pub struct FunctionsBuilder {
     schedules: bool,
     secrets: SecretSource,
     retry: RetryPolicy,
+    history: Option<HistoryOptions>,
+    dashboard: bool,
     #[cfg(feature = "postgres")]
     database: Option<Database>,
     #[cfg(feature = "postgres")]
@@ -216,6 +269,8 @@ impl Default for FunctionsBuilder {
             schedules: true,
             secrets: SecretSource::env(),
             retry: RetryPolicy::default(),
+            history: None,
+            dashboard: false,
             #[cfg(feature = "postgres")]
             database: None,
             #[cfg(feature = "postgres")]
@@ -259,6 +314,27 @@ impl FunctionsBuilder {
         handle: metrics_exporter_prometheus::PrometheusHandle,
     ) -> Self {
         self.prometheus = Some(handle);
+        self
+    }
+
+    /// Keeps each function's recent calls (input, output and logs cut to a few KiB; see
+    /// [`history`](crate::history)) and serves them at `GET /api/calls` and
+    /// `GET /api/functions/{name}/calls`, as JSON or live. Off by default: whoever reaches
+    /// the API then sees what functions were given and answered; turn it on where that is
+    /// fine (dev, behind your auth), and mark sensitive functions `history: redacted` in
+    /// their manifests.
+    pub fn with_call_history(mut self, options: HistoryOptions) -> Self {
+        self.history = Some(options);
+        self
+    }
+
+    /// Serves the [dashboard](Functions::dashboard) at `/_wasmfn/` from
+    /// [`Functions::app`], [`Functions::routes`] and [`Functions::layer`] (off by default; on
+    /// in `wasmfn dev`). Turns the call history on too (default options) unless
+    /// [`with_call_history`](Self::with_call_history) set it. Anyone reaching it can call any
+    /// function and fire any trigger: serve it only where that is fine.
+    pub fn with_dashboard(mut self, enabled: bool) -> Self {
+        self.dashboard = enabled;
         self
     }
 
@@ -331,7 +407,12 @@ impl FunctionsBuilder {
         let store = self.store()?;
         let host_api = self.runtime.host_api.clone();
         self.runtime.mode = self.mode;
-        let registry = Arc::new(FunctionRegistry::new(self.runtime));
+        let history = match (self.history, self.dashboard) {
+            (Some(options), _) => CallHistory::new(options),
+            (None, true) => CallHistory::new(HistoryOptions::default()),
+            (None, false) => CallHistory::off(),
+        };
+        let registry = Arc::new(FunctionRegistry::new(self.runtime).with_history(history));
         if let Some(dir) = &self.dir {
             registry
                 .load_dir(dir)
@@ -374,6 +455,7 @@ impl FunctionsBuilder {
             jobs,
             store,
             host_api,
+            dashboard: self.dashboard,
             #[cfg(feature = "prometheus")]
             prometheus: self.prometheus,
             #[cfg(feature = "dev")]

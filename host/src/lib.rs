@@ -37,11 +37,12 @@
 //! | lower level | [`registry`] (the table of functions), [`runtime`] (loading one function, its options) |
 //! | triggers and callbacks | [`triggers`] (database events, webhooks, schedules, queued calls), [`host_api`] (functions calling the app) |
 //! | shared trigger state | [`store`] (memory, or PostgreSQL with feature `postgres`: replicas share schedules, events, jobs) |
-//! | observing | [`metrics`] (what is counted; `GET /metrics` with feature `prometheus`) |
+//! | observing | [`metrics`] (what is counted; `GET /metrics` with feature `prometheus`), [`history`] (recent calls and their logs, live) |
 //! | dev mode (feature `dev`) | `dev` |
 //! | manifest and wire types | [`schema`] (the `wasmfn-schema` crate) |
 #![forbid(unsafe_code)]
 
+mod dashboard;
 #[cfg(feature = "dev")]
 pub mod dev;
 mod discovery;
@@ -49,6 +50,7 @@ mod functions;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod history;
 pub mod host_api;
 mod invocation;
 mod json;

@@ -10,6 +10,12 @@
 //! | `wasmfn_function_queue_wait_seconds` | histogram | `function`: the wait for a free instance |
 //! | `wasmfn_function_calls_in_flight` | gauge | `function` |
 //! | `wasmfn_function_loads_total` | counter | `function`, `result` (`ok`, `error`): loads and reloads |
+//! | `wasmfn_pool_slots` | gauge | `function`, `state` (`busy`, `idle`): a wasm function's instance slots |
+//! | `wasmfn_instances_created_total` | counter | `function`: wasm instances created (a pool slot's first, or after a discard) |
+//! | `wasmfn_instances_discarded_total` | counter | `function`: wasm instances dropped after a trap, timeout or out-of-memory |
+//! | `wasmfn_builds_total` | counter | `function`, `result` (`ok`, `error`): dev mode's builds |
+//! | `wasmfn_build_duration_seconds` | histogram | `function` |
+//! | `wasmfn_trigger_deliveries_total` | counter | `function`, `trigger` (`database`, `http` for queued calls), `result` (`ok`, `retry`, `dead`): background deliveries' tries |
 //!
 //! Label values are bounded: function names are the loaded folders', triggers and outcomes
 //! fixed lists (a function's own error codes, which it picks freely, all count as
@@ -31,6 +37,19 @@ pub const QUEUE_WAIT: &str = "wasmfn_function_queue_wait_seconds";
 pub const IN_FLIGHT: &str = "wasmfn_function_calls_in_flight";
 /// `wasmfn_function_loads_total`.
 pub const LOADS: &str = "wasmfn_function_loads_total";
+
+/// `wasmfn_pool_slots`.
+pub const POOL_SLOTS: &str = "wasmfn_pool_slots";
+/// `wasmfn_instances_created_total`.
+pub const INSTANCES_CREATED: &str = "wasmfn_instances_created_total";
+/// `wasmfn_instances_discarded_total`.
+pub const INSTANCES_DISCARDED: &str = "wasmfn_instances_discarded_total";
+/// `wasmfn_builds_total`.
+pub const BUILDS: &str = "wasmfn_builds_total";
+/// `wasmfn_build_duration_seconds`.
+pub const BUILD_DURATION: &str = "wasmfn_build_duration_seconds";
+/// `wasmfn_trigger_deliveries_total`.
+pub const DELIVERIES: &str = "wasmfn_trigger_deliveries_total";
 
 /// The buckets of the duration histograms, in seconds: 0.5 ms to 30 s.
 pub const DURATION_BUCKETS: [f64; 14] =
@@ -97,6 +116,10 @@ pub(crate) struct FunctionMetrics {
     durations: [metrics::Histogram; 6],
     queue_wait: metrics::Histogram,
     in_flight: metrics::Gauge,
+    /// A wasm function's slots: busy, idle.
+    pub(crate) slots: [metrics::Gauge; 2],
+    pub(crate) instances_created: metrics::Counter,
+    pub(crate) instances_discarded: metrics::Counter,
 }
 
 impl FunctionMetrics {
@@ -114,6 +137,11 @@ impl FunctionMetrics {
             }),
             queue_wait: metrics::histogram!(QUEUE_WAIT, "function" => function.to_owned()),
             in_flight: metrics::gauge!(IN_FLIGHT, "function" => function.to_owned()),
+            slots: ["busy", "idle"].map(|state| {
+                metrics::gauge!(POOL_SLOTS, "function" => function.to_owned(), "state" => state)
+            }),
+            instances_created: metrics::counter!(INSTANCES_CREATED, "function" => function.to_owned()),
+            instances_discarded: metrics::counter!(INSTANCES_DISCARDED, "function" => function.to_owned()),
         }
     }
 
@@ -159,6 +187,23 @@ impl Drop for InFlight {
 pub(crate) fn loaded(function: &str, ok: bool) {
     let result = if ok { "ok" } else { "error" };
     metrics::counter!(LOADS, "function" => function.to_owned(), "result" => result).increment(1);
+}
+
+/// A dev-mode build of `function` ended.
+#[cfg(feature = "dev")]
+pub(crate) fn built(function: &str, ok: bool, duration: Duration) {
+    let result = if ok { "ok" } else { "error" };
+    metrics::counter!(BUILDS, "function" => function.to_owned(), "result" => result).increment(1);
+    metrics::histogram!(BUILD_DURATION, "function" => function.to_owned())
+        .record(duration.as_secs_f64());
+}
+
+/// A try of a background delivery (a database hook, a queued call) ended with `result`:
+/// `ok`, `retry` or `dead`.
+pub(crate) fn delivered(function: &str, trigger: Trigger, result: &'static str) {
+    let (function, trigger) = (function.to_owned(), trigger.to_string());
+    metrics::counter!(DELIVERIES, "function" => function, "trigger" => trigger, "result" => result)
+        .increment(1);
 }
 
 /// Installs a Prometheus recorder as the process's `metrics` recorder, with wasmfn's histogram

@@ -104,3 +104,60 @@ async fn the_layer_serves_metrics_only_when_asked_to() {
     let response = reqwest::get(format!("http://{addr}/metrics")).await.unwrap();
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_slots_and_deliveries_are_counted() {
+    let dir = FunctionsDir::new();
+    dir.add_testbed("crashy", "");
+    dir.add_testbed(
+        "hooked",
+        "hooks:\n  - type: database\n    source: users\n    action: insert\n",
+    );
+    let functions = dir.builder().with_prometheus(handle()).build().unwrap();
+    let addr = serve(functions.app()).await;
+    let client = reqwest::Client::new();
+    let metrics = format!("http://{addr}/metrics");
+    let crashy = [("function", "crashy")];
+    let before = scrape(&client, &metrics).await;
+    let post = |body: &'static str| {
+        let client = client.clone();
+        async move {
+            let url = format!("http://{addr}/api/functions/crashy");
+            client.post(url).body(body).send().await.unwrap().status().as_u16()
+        }
+    };
+    assert_eq!(post(r#"{"op":"panic","message":"boom"}"#).await, 500);
+    assert_eq!(post(r#"{"op":"echo","value":1}"#).await, 200);
+    // The database event is not the testbed's input: refused (4xx), so dead at once.
+    let event = wasmfn::triggers::DbEvent::insert("users", serde_json::json!({ "id": 1 }));
+    let deliveries = functions.database().emit_and_wait(event).await;
+    assert!(deliveries[0].result.is_err());
+    functions.database().emit(wasmfn::triggers::DbEvent::insert("users", serde_json::json!({})));
+    let hooked = [("function", "hooked"), ("trigger", "database"), ("result", "dead")];
+    let mut after = scrape(&client, &metrics).await;
+    for _ in 0..100 {
+        if sample(&after, "wasmfn_trigger_deliveries_total", &hooked) > 0.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        after = scrape(&client, &metrics).await;
+    }
+
+    let delta = |name: &str, labels: &[(&str, &str)]| {
+        sample(&after, name, labels) - sample(&before, name, labels)
+    };
+    // The trap discards the instance; the next call creates one.
+    assert_eq!(delta("wasmfn_instances_discarded_total", &crashy), 1.0);
+    assert_eq!(delta("wasmfn_instances_created_total", &crashy), 1.0);
+    let idle = [("function", "crashy"), ("state", "idle")];
+    let busy = [("function", "crashy"), ("state", "busy")];
+    assert_eq!(
+        (sample(&after, "wasmfn_pool_slots", &busy), sample(&after, "wasmfn_pool_slots", &idle)),
+        (0.0, 1.0)
+    );
+    assert_eq!(
+        delta("wasmfn_trigger_deliveries_total", &hooked),
+        1.0,
+        "emit_and_wait is not a background delivery: only emit's try counts"
+    );
+}

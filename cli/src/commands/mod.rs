@@ -3,6 +3,7 @@
 pub(crate) mod build;
 pub(crate) mod check;
 pub(crate) mod invoke;
+pub(crate) mod logs;
 pub(crate) mod new;
 pub(crate) mod serve;
 

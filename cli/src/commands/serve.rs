@@ -22,6 +22,10 @@ pub(crate) struct ServeArgs<'a> {
     pub(crate) max_artifact_size: u64,
     pub(crate) database_url: Option<&'a str>,
     pub(crate) metrics: bool,
+    /// Serve the dashboard at /_wasmfn/ (and keep the call history it shows).
+    pub(crate) dashboard: bool,
+    /// Keep the call history (served at /api/calls) without the dashboard.
+    pub(crate) call_history: bool,
     pub(crate) server: ServerOptions,
     pub(crate) mode: Mode,
 }
@@ -48,6 +52,10 @@ async fn serve(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
     if args.metrics {
         builder = builder.with_prometheus(wasmfn::metrics::install_prometheus()?);
     }
+    if args.call_history {
+        builder = builder.with_call_history(wasmfn::history::HistoryOptions::default());
+    }
+    builder = builder.with_dashboard(args.dashboard);
     if args.mode == Mode::Dev {
         let runner = BuildRunner::new().with_wasmfn_binary(super::wasmfn_binary()?);
         builder = builder
@@ -108,6 +116,9 @@ async fn serve(args: ServeArgs<'_>) -> anyhow::Result<ExitCode> {
         args.dir.display(),
         listener.local_addr()?,
     );
+    if args.dashboard {
+        eprintln!("{} http://{}/_wasmfn/", status(OK, "dashboard"), listener.local_addr()?);
+    }
     let stop = signals.first();
     let serving = wasmfn::server::serve(listener, functions.app(), &args.server, stop);
     tokio::select! {

@@ -1,8 +1,10 @@
 //! [`BuildRunner`]: runs a function's manifest `build`, streaming its output into `tracing`.
 
 use std::{
+    collections::VecDeque,
     path::PathBuf,
     process::{ExitStatus, Stdio},
+    sync::{Arc, Mutex},
     time::{Duration, Instant, SystemTime},
 };
 
@@ -12,6 +14,7 @@ use tokio::{
 };
 use tracing::Instrument;
 
+use super::diagnostic;
 use crate::{
     discovery::{FunctionSpec, Mode},
     process_group::ProcessGroup,
@@ -40,12 +43,15 @@ pub enum BuildCommandError {
         source: std::io::Error,
     },
     /// The command exited unsuccessfully.
-    #[error("{function}: the build failed ({status}); its output is in the log above")]
+    #[error("{function}: the build failed ({status}): {}", first_error.as_deref().unwrap_or("its output is in the log above"))]
     Failed {
         /// The function.
         function: String,
         /// How it exited.
         status: ExitStatus,
+        /// The first error in its output, with its place (`src/index.ts:20:6: ERROR: ...`),
+        /// when one could be found.
+        first_error: Option<String>,
     },
     /// The command ran past the build timeout and was killed.
     #[error("{function}: the build took longer than {} and was stopped", humantime::format_duration(*after))]
@@ -122,6 +128,15 @@ impl BuildRunner {
 
     /// Runs the build of `spec` and returns how long it took.
     pub async fn run(&self, spec: &FunctionSpec) -> Result<Duration, BuildCommandError> {
+        self.run_into(spec, &BuildOutput::default()).await
+    }
+
+    /// [`run`](Self::run), its output also kept in `output`.
+    async fn run_into(
+        &self,
+        spec: &FunctionSpec,
+        output: &BuildOutput,
+    ) -> Result<Duration, BuildCommandError> {
         let function = spec.name().to_owned();
         let Some(build) = &spec.manifest.build else {
             return Err(BuildCommandError::NoBuild { function });
@@ -158,8 +173,8 @@ impl BuildRunner {
         let group = ProcessGroup::of(&child, None);
         let span = tracing::info_span!(target: "wasmfn::build", "build", function = %function);
         tracing::info!(target: "wasmfn::build", parent: &span, "{} {}", build.command.as_str(), build.args.join(" "));
-        let stdout = forward_lines(span.clone(), child.stdout.take());
-        let stderr = forward_lines(span, child.stderr.take());
+        let stdout = forward_lines(span.clone(), child.stdout.take(), output.clone());
+        let stderr = forward_lines(span, child.stderr.take(), output.clone());
         let status = match tokio::time::timeout(self.timeout, child.wait()).await {
             Ok(status) => status.map_err(|source| BuildCommandError::Spawn {
                 function: function.clone(),
@@ -180,7 +195,8 @@ impl BuildRunner {
         })
         .await;
         if !status.success() {
-            return Err(BuildCommandError::Failed { function, status });
+            let first_error = diagnostic::first_error(&output.text());
+            return Err(BuildCommandError::Failed { function, status, first_error });
         }
         if !spec.artifact.is_file() {
             return Err(BuildCommandError::NoArtifact { function, path: spec.artifact.clone() });
@@ -191,10 +207,14 @@ impl BuildRunner {
     /// Runs the build of `spec` and reports it the way the registry records builds.
     pub async fn report(&self, spec: &FunctionSpec) -> BuildReport {
         let started = Instant::now();
-        let result = self.run(spec).await;
+        let output = BuildOutput::default();
+        let result = self.run_into(spec, &output).await;
+        let duration = started.elapsed();
+        crate::metrics::built(spec.name(), result.is_ok(), duration);
         BuildReport {
             error: result.err().map(|e| e.to_string()),
-            duration: started.elapsed(),
+            output: output.text(),
+            duration,
             finished_at: SystemTime::now(),
         }
     }
@@ -214,10 +234,12 @@ pub fn stale_reason(spec: &FunctionSpec) -> Option<&'static str> {
     newer.then_some("sources changed since the last build")
 }
 
-/// Logs each line of `pipe` in the build's span (`build{function=...}: line`).
+/// Logs each line of `pipe` in the build's span (`build{function=...}: line`) and keeps it in
+/// `output`.
 fn forward_lines(
     span: tracing::Span,
     pipe: Option<impl AsyncRead + Unpin + Send + 'static>,
+    output: BuildOutput,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(
         async move {
@@ -225,8 +247,57 @@ fn forward_lines(
             let mut lines = BufReader::new(pipe).lines();
             while let Ok(Some(line)) = lines.next_line().await {
                 tracing::info!(target: "wasmfn::build", "{line}");
+                output.push(line);
             }
         }
         .instrument(span),
     )
+}
+
+/// A build's output, bounded: its beginning (where compilers put the first error) and its
+/// end (what failed last), [`HALF`] bytes each, the middle left out.
+#[derive(Clone, Debug, Default)]
+struct BuildOutput(Arc<Mutex<Kept>>);
+
+#[derive(Debug, Default)]
+struct Kept {
+    head: Vec<String>,
+    head_bytes: usize,
+    tail: VecDeque<String>,
+    tail_bytes: usize,
+    left_out: usize,
+}
+
+/// How many bytes of a build's output are kept at each end.
+const HALF: usize = 16 * 1024;
+
+impl BuildOutput {
+    fn push(&self, line: String) {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.head_bytes + line.len() <= HALF && kept.tail.is_empty() {
+            kept.head_bytes += line.len() + 1;
+            kept.head.push(line);
+            return;
+        }
+        kept.tail_bytes += line.len() + 1;
+        kept.tail.push_back(line);
+        while kept.tail_bytes > HALF {
+            let Some(dropped) = kept.tail.pop_front() else { break };
+            kept.tail_bytes -= dropped.len() + 1;
+            kept.left_out += 1;
+        }
+    }
+
+    fn text(&self) -> String {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut text = kept.head.join("\n");
+        if kept.left_out > 0 {
+            text.push_str(&format!("\n… ({} lines left out) …", kept.left_out));
+        }
+        for line in &kept.tail {
+            text.push('\n');
+            text.push_str(line);
+        }
+        text
+    }
 }

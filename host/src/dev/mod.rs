@@ -17,6 +17,7 @@
 //! ends with [`DevServer::stop`] or once the registry is dropped.
 
 mod build;
+mod diagnostic;
 mod watch;
 
 use std::{

@@ -69,6 +69,7 @@ impl FunctionEntry {
             version: self.version,
             description: manifest.and_then(|m| m.description.clone()),
             dir: self.dir.clone(),
+            triggers: manifest.map(triggers).unwrap_or_default(),
             last_error: self.last_error.as_ref().map(|e| e.to_string()),
             build: self.last_build.as_ref().map(BuildReport::info),
             updated_at: rfc3339(self.updated_at),
@@ -79,8 +80,11 @@ impl FunctionEntry {
 /// How a function's build went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BuildReport {
-    /// `None` when the build succeeded; otherwise why it failed.
+    /// `None` when the build succeeded; otherwise why it failed (with the first error of its
+    /// output, when one was found).
     pub error: Option<String>,
+    /// What it printed (stdout and stderr), bounded: its beginning and its end.
+    pub output: String,
     /// How long it ran.
     pub duration: Duration,
     /// When it ended.
@@ -97,6 +101,7 @@ impl BuildReport {
         BuildInfo {
             status: if self.succeeded() { "succeeded" } else { "failed" },
             error: self.error.clone(),
+            output: self.output.clone(),
             duration_ms: self.duration.as_millis() as u64,
             finished_at: rfc3339(self.finished_at),
         }
@@ -127,6 +132,10 @@ pub struct FunctionInfo {
     pub description: Option<String>,
     /// The function folder.
     pub dir: PathBuf,
+    /// The kinds of its hooks (`schedule`, `webhook`, `database`) and `routes` when it has
+    /// routes: what can call it besides a direct call.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<&'static str>,
     /// Why the last load failed, if it did (the previous version may still serve).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
@@ -145,10 +154,31 @@ pub struct BuildInfo {
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What it printed, bounded.
+    pub output: String,
     /// How long it ran.
     pub duration_ms: u64,
     /// When it ended (RFC 3339, UTC).
     pub finished_at: String,
+}
+
+/// What can call a function besides a direct call, each kind once.
+fn triggers(manifest: &wasmfn_schema::Manifest) -> Vec<&'static str> {
+    let mut kinds: Vec<&'static str> = manifest
+        .hooks
+        .iter()
+        .map(|hook| match hook {
+            wasmfn_schema::Hook::Schedule(_) => "schedule",
+            wasmfn_schema::Hook::Webhook(_) => "webhook",
+            _ => "database",
+        })
+        .collect();
+    if !manifest.routes.is_empty() {
+        kinds.push("routes");
+    }
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
 }
 
 fn rfc3339(time: SystemTime) -> String {

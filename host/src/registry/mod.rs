@@ -22,6 +22,7 @@ use wasmfn_schema::MANIFEST_FILE;
 pub use self::entry::{BuildInfo, BuildReport, FunctionEntry, FunctionInfo, FunctionStatus};
 use crate::{
     discovery::{DiscoveryError, FunctionSpec, discover},
+    history::CallHistory,
     runtime::{LoadedFunction, RuntimeOptions, error::LoadError},
 };
 
@@ -35,6 +36,8 @@ pub struct FunctionRegistry {
     options: RuntimeOptions,
     /// Counts changes, for whoever follows them (schedules).
     changes: tokio::sync::watch::Sender<u64>,
+    /// The recent calls of its functions (off unless set).
+    history: CallHistory,
 }
 
 impl Default for FunctionRegistry {
@@ -53,7 +56,19 @@ impl FunctionRegistry {
     /// An empty registry whose functions run with `options`.
     pub fn new(options: RuntimeOptions) -> Self {
         let (changes, _) = tokio::sync::watch::channel(0);
-        Self { table: ArcSwap::default(), writer: Mutex::new(()), options, changes }
+        let history = CallHistory::off();
+        Self { table: ArcSwap::default(), writer: Mutex::new(()), options, changes, history }
+    }
+
+    /// Keeps its functions' recent calls in `history`.
+    pub fn with_history(mut self, history: CallHistory) -> Self {
+        self.history = history;
+        self
+    }
+
+    /// The recent calls of its functions (empty when the history is off).
+    pub fn history(&self) -> &CallHistory {
+        &self.history
     }
 
     /// Wakes up (`changed().await`) after every load, reload or unload.

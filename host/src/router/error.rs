@@ -13,7 +13,7 @@ use wasmfn_schema::wire::{ErrorBody, codes};
 use crate::{
     runtime::error::InvokeError,
     store::StoreError,
-    triggers::{JobError, WebhookError},
+    triggers::{FireError, JobError, WebhookError},
 };
 
 /// What a request body that missed its deadline fails with (see
@@ -39,6 +39,11 @@ impl ApiError {
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The JSON body: `{ "error": { "code", "message" } }`.
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
     }
 
     pub(super) fn from_body_rejection(function: &str, rejection: BytesRejection) -> Self {
@@ -113,6 +118,21 @@ impl From<WebhookError> for ApiError {
     }
 }
 
+impl From<FireError> for ApiError {
+    fn from(error: FireError) -> Self {
+        match error {
+            FireError::NoTrigger { .. } => {
+                Self::new(StatusCode::NOT_FOUND, codes::TRIGGER_NOT_FOUND, error.to_string())
+            }
+            FireError::Webhook(error) => error.into(),
+            FireError::Invoke(error) => error.into(),
+            // A variant added later: a server-side failure until mapped.
+            #[allow(unreachable_patterns)]
+            error => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "fire_failed", error.to_string()),
+        }
+    }
+}
+
 impl From<&StoreError> for ApiError {
     /// The database's own message (addresses, names) stays in the log.
     fn from(error: &StoreError) -> Self {
@@ -176,7 +196,7 @@ impl IntoResponse for InvokeError {
 
 /// One path parameter (a function name, a webhook path), its rejection (a segment that is
 /// not UTF-8 once decoded) answered as a JSON error like every other.
-pub(super) struct PathParam(pub(super) String);
+pub(crate) struct PathParam(pub(crate) String);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     type Rejection = ApiError;

@@ -40,12 +40,15 @@ struct Steer {
     registry: Arc<FunctionRegistry>,
     routes: Arc<Routes>,
     metrics: bool,
+    /// One more prefix of its own (the dashboard's), if any.
+    extra: Option<&'static str>,
 }
 
 impl Steer {
     fn takes(&self, path: &str) -> bool {
         is_functions_path(path)
             || (self.metrics && path == METRICS_PATH)
+            || self.extra.is_some_and(|prefix| under(path, prefix))
             || self.routes.table(&self.registry).1.matches(path)
     }
 }
@@ -56,8 +59,9 @@ impl FunctionsLayer {
         registry: Arc<FunctionRegistry>,
         routes: Arc<Routes>,
         metrics: bool,
+        extra: Option<&'static str>,
     ) -> Self {
-        Self { steer: Steer { router, registry, routes, metrics } }
+        Self { steer: Steer { router, registry, routes, metrics, extra } }
     }
 }
 
@@ -77,9 +81,12 @@ pub struct WithFunctions<S> {
 }
 
 fn is_functions_path(path: &str) -> bool {
-    PATH_PREFIXES.iter().any(|prefix| {
-        path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
+    PATH_PREFIXES.iter().any(|prefix| under(path, prefix))
+}
+
+/// Whether `path` is `prefix` or below it.
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 impl<S> Service<Request<Body>> for WithFunctions<S>

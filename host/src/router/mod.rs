@@ -6,6 +6,7 @@
 //! | `GET /api/jobs/{id}` | a queued call: state, tries, output or error |
 //! | `GET /api/functions` | list functions with their status and last error |
 //! | `GET /api/functions/{name}` | one function's status |
+//! | `GET /api/functions/{name}/calls`, `GET /api/calls` | recent calls with their logs (JSON), or live (`Accept: text/event-stream`), when the host keeps a [history](crate::history) |
 //! | `GET /metrics` | the metrics in Prometheus' text format (with `with_prometheus`) |
 //! | `GET /api/health` | `ok`, or `degraded` when a function is disabled or the trigger store is unreachable |
 //! | `POST /api/webhooks/{path}` | a signed webhook (see [`triggers::webhook`](crate::triggers::webhook)) |
@@ -15,6 +16,7 @@
 //! [`InvokeError::status`](crate::InvokeError::status); an oversized body is 413.
 
 pub(crate) mod error;
+mod history;
 mod http;
 mod layer;
 mod routes;
@@ -35,7 +37,8 @@ use bytes::Bytes;
 use tower::ServiceExt;
 use wasmfn_schema::wire::codes;
 
-use self::error::{PathParam, relative};
+pub(crate) use self::error::PathParam;
+use self::error::relative;
 pub use self::{
     error::ApiError,
     layer::{FunctionsLayer, WithFunctions},
@@ -52,8 +55,8 @@ use crate::{
 pub(crate) const METRICS_PATH: &str = "/metrics";
 
 /// The paths the router answers, for [`FunctionsLayer`] to steer by.
-pub(crate) const PATH_PREFIXES: [&str; 4] =
-    ["/api/functions", "/api/health", "/api/jobs", "/api/webhooks"];
+pub(crate) const PATH_PREFIXES: [&str; 5] =
+    ["/api/functions", "/api/calls", "/api/health", "/api/jobs", "/api/webhooks"];
 
 pub(crate) use self::routes::Routes;
 
@@ -79,6 +82,8 @@ pub(crate) struct RouterParts {
     /// Renders `GET /metrics` when set.
     #[cfg(feature = "prometheus")]
     pub(crate) prometheus: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// More routes served beside the API (the dashboard), under `extra_prefix`.
+    pub(crate) extra: Option<(&'static str, Router)>,
 }
 
 /// What a router answers beyond the JSON API.
@@ -96,12 +101,14 @@ pub(crate) enum Fallback {
 pub(crate) fn router(parts: RouterParts, fallback: Fallback) -> Router {
     #[cfg(feature = "prometheus")]
     let prometheus = parts.prometheus.clone();
-    let RouterParts { registry, body_limit, webhooks, jobs, routes, .. } = parts;
+    let RouterParts { registry, body_limit, webhooks, jobs, routes, extra, .. } = parts;
     let service = FunctionService::new(Arc::clone(&registry));
     let state = ApiState { service, registry, webhooks, jobs, routes, body_limit };
     let api = Router::new()
         .route("/api/functions", get(list))
         .route("/api/functions/{name}", post(call).get(show))
+        .route("/api/functions/{name}/calls", get(history::of_function))
+        .route("/api/calls", get(history::all))
         .route("/api/health", get(health))
         .route("/api/jobs/{id}", get(job))
         .route("/api/webhooks/{*path}", post(webhook))
@@ -110,6 +117,7 @@ pub(crate) fn router(parts: RouterParts, fallback: Fallback) -> Router {
         .route("/api/functions/", any(not_found))
         .route("/api/functions/{name}/", any(not_found))
         .route("/api/functions/{name}/{*rest}", any(not_found))
+        .route("/api/calls/{*rest}", any(not_found))
         .route("/api/health/{*rest}", any(not_found))
         .route("/api/jobs", any(not_found))
         .route("/api/jobs/", any(not_found))
@@ -127,7 +135,11 @@ pub(crate) fn router(parts: RouterParts, fallback: Fallback) -> Router {
         Some(handle) => api.route(METRICS_PATH, get(move || async move { handle.render() })),
         None => api,
     };
-    api.layer(DefaultBodyLimit::max(body_limit)).with_state(state)
+    let api = api.layer(DefaultBodyLimit::max(body_limit)).with_state(state);
+    match extra {
+        Some((_, extra)) => api.merge(extra),
+        None => api,
+    }
 }
 
 /// A JSON 404 naming the path: under the API's prefixes, and (in [`Functions::app`]) anywhere.
@@ -237,6 +249,16 @@ impl ApiState {
         folders
     }
 
+    /// A recorded call as a client sees it: paths in its error relative to the folders.
+    fn public_call(&self, call: &crate::history::CallRecord) -> crate::history::CallRecord {
+        let mut call = call.clone();
+        if let Some(error) = &call.error {
+            let folders = self.folders();
+            call.error = Some(relative(error, folders.iter().map(PathBuf::as_path)));
+        }
+        call
+    }
+
     /// A call's error as a client sees it.
     fn public(&self, error: InvokeError) -> ApiError {
         let folders = self.folders();
@@ -252,6 +274,7 @@ fn public_info(mut info: FunctionInfo, folders: &[PathBuf]) -> FunctionInfo {
     info.last_error = info.last_error.map(|error| relative(&error, folders()));
     if let Some(build) = &mut info.build {
         build.error = build.error.take().map(|error| relative(&error, folders()));
+        build.output = relative(&build.output, folders());
     }
     info
 }

@@ -1,7 +1,10 @@
 //! Guests' log records into the host's `tracing` (target `wasmfn::guest`, inside the call's
-//! span), from wasm guests (`wasmfn_log`) and from process functions' stderr lines.
+//! span), from wasm guests (`wasmfn_log`) and from process functions' stderr lines; and into
+//! the call history's capture, when it keeps the call's logs.
 
 use wasmfn_schema::wire::LogRecord;
+
+use crate::history::Capture;
 
 /// Longer messages are cut: one record stays readable.
 pub(crate) const MAX_MESSAGE: usize = 8 * 1024;
@@ -41,11 +44,13 @@ pub(crate) fn cut(mut message: String) -> String {
     message
 }
 
-/// Emits `record` at its level (`info` for an unknown one), with its fields if it has any.
-pub(crate) fn emit(function: &str, record: LogRecord) {
+/// Emits `record` at its level (`info` for an unknown one), with its fields if it has any,
+/// and hands it to `capture`.
+pub(crate) fn emit(function: &str, record: LogRecord, capture: &Capture) {
+    let message = cut(record.message);
+    capture.log(&record.level, &message, &record.fields);
     // Recorded only when the guest gave some (an absent `Option` field is left out).
     let fields = (!record.fields.is_empty()).then_some(serde_json::Value::Object(record.fields));
-    let message = cut(record.message);
     macro_rules! emit {
         ($level:expr) => {
             tracing::event!(target: "wasmfn::guest", $level, function = %function, fields = fields.as_ref().map(tracing::field::display), "{message}")
@@ -62,7 +67,7 @@ pub(crate) fn emit(function: &str, record: LogRecord) {
 
 /// A process's stderr line: a JSON [`LogRecord`] keeps its level and fields; any other line
 /// is an `info` message.
-pub(crate) fn emit_line(function: &str, line: &str) {
+pub(crate) fn emit_line(function: &str, line: &str, capture: &Capture) {
     let record = line
         .starts_with('{')
         .then(|| serde_json::from_str::<LogRecord>(line).ok())
@@ -72,5 +77,5 @@ pub(crate) fn emit_line(function: &str, line: &str) {
             message: line.to_owned(),
             fields: serde_json::Map::new(),
         });
-    emit(function, record);
+    emit(function, record, capture);
 }

@@ -21,7 +21,7 @@ use wasmfn_schema::Runtime;
 pub(crate) use self::wasm::map_stack;
 use self::{error::InvokeError, error::LoadError, process::ProcessFunction, wasm::WasmFunction};
 pub use self::{options::RuntimeOptions, process::MAX_OUTPUT_BYTES};
-use crate::{discovery::FunctionSpec, invocation::Handler};
+use crate::{discovery::FunctionSpec, history::Capture, invocation::Handler};
 
 /// A function ready to be called: its module compiled and its instance pool ready, or for a
 /// process function, its command.
@@ -79,16 +79,19 @@ impl LoadedFunction {
     /// Calls the function with its input (JSON bytes) and returns its output. The wasm runs on
     /// tokio's blocking pool, never on the async workers.
     pub async fn call(&self, input: Bytes) -> Result<Bytes, InvokeError> {
-        self.call_as(input, crate::invocation::next_call_id(), Handler::Json).await
+        let id = crate::invocation::next_call_id();
+        self.call_as(input, id, Handler::Json, &Capture::default()).await
     }
 
     /// [`call`](Self::call) as invocation `call_id` (what its API token is bound to), by
-    /// `handler` (an HTTP request goes to the `http` export).
+    /// `handler` (an HTTP request goes to the `http` export), its logs also going to
+    /// `capture`.
     pub(crate) async fn call_as(
         &self,
         input: Bytes,
         call_id: u64,
         handler: Handler,
+        capture: &Capture,
     ) -> Result<Bytes, InvokeError> {
         // A function with routes answers HTTP only; one without, JSON only.
         let manifest = &self.spec.manifest;
@@ -105,8 +108,8 @@ impl LoadedFunction {
             });
         }
         match &self.runner {
-            Runner::Wasm(function) => function.call(input, call_id).await,
-            Runner::Process(process) => process.call(input, handler).await,
+            Runner::Wasm(function) => function.call(input, call_id, capture).await,
+            Runner::Process(process) => process.call(input, handler, capture).await,
         }
     }
 }

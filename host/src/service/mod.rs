@@ -16,6 +16,7 @@ use tower::Service;
 use tracing::{Instrument, field::Empty};
 
 use crate::{
+    history::{Capture, Recording},
     invocation::{self, Handler, Invocation},
     json, metrics,
     registry::FunctionRegistry,
@@ -80,20 +81,10 @@ impl Service<Invocation> for FunctionService {
             duration_ms = Empty,
         );
         let registry = Arc::clone(&self.registry);
-        let (function, trigger) = (invocation.function.clone(), invocation.trigger);
         Box::pin(
             async move {
-                let started = Instant::now();
-                let mut loaded = None;
-                let result = invoke(&registry, invocation, id, &mut loaded).await;
-                let elapsed = started.elapsed();
-                let code = result.as_ref().err().map(InvokeError::code);
-                match loaded {
-                    Some(loaded) => loaded.metrics().call(trigger, code, elapsed),
-                    None => metrics::call(&function, trigger, code, elapsed),
-                }
+                let result = invoke(&registry, invocation, id).await;
                 let span = tracing::Span::current();
-                span.record("duration_ms", elapsed.as_secs_f64() * 1000.0);
                 match &result {
                     Ok(_) => {
                         span.record("outcome", "ok");
@@ -117,25 +108,64 @@ impl Service<Invocation> for FunctionService {
     }
 }
 
-/// Calls `invocation`; `loaded` gets the function that ran it (for its metrics).
+/// Calls `invocation` as call `id`, recording it: metrics, the span's duration and, when the
+/// history keeps the function's calls, its record.
 async fn invoke(
     registry: &FunctionRegistry,
     invocation: Invocation,
     id: u64,
-    loaded: &mut Option<Arc<LoadedFunction>>,
 ) -> Result<Bytes, InvokeError> {
-    let name = invocation.function;
-    let entry =
-        registry.get(&name).ok_or_else(|| InvokeError::NotFound { function: name.clone() })?;
-    let Some(function) = entry.current().cloned() else {
+    let started = Instant::now();
+    let trigger = invocation.trigger;
+    let function = match resolve(registry, &invocation.function) {
+        Ok(function) => function,
+        Err(error) => {
+            let elapsed = started.elapsed();
+            metrics::call(&invocation.function, trigger, Some(error.code()), elapsed);
+            tracing::Span::current().record("duration_ms", elapsed.as_secs_f64() * 1000.0);
+            return Err(error);
+        }
+    };
+    let mode = function.spec().manifest.history;
+    let recording = registry.history().begin(function.name(), mode, id, trigger, &invocation.input);
+    let capture = recording.as_ref().map(Recording::capture).cloned().unwrap_or_default();
+    let result = run(&function, invocation, id, &capture).await;
+    let elapsed = started.elapsed();
+    function.metrics().call(trigger, result.as_ref().err().map(InvokeError::code), elapsed);
+    tracing::Span::current().record("duration_ms", elapsed.as_secs_f64() * 1000.0);
+    if let Some(recording) = recording {
+        let outcome = match &result {
+            Ok(output) => Ok(&output[..]),
+            Err(error) => Err((error.code(), error.to_string())),
+        };
+        recording.finish(outcome, elapsed);
+    }
+    result
+}
+
+/// The version of `name` serving calls.
+fn resolve(registry: &FunctionRegistry, name: &str) -> Result<Arc<LoadedFunction>, InvokeError> {
+    let not_found = || InvokeError::NotFound { function: name.to_owned() };
+    let entry = registry.get(name).ok_or_else(not_found)?;
+    let Some(loaded) = entry.current().cloned() else {
         let reason = entry
             .last_error()
             .map_or(DisabledReason::NotLoaded, |error| DisabledReason::Load(Arc::clone(error)));
-        return Err(InvokeError::Disabled { function: name, reason });
+        return Err(InvokeError::Disabled { function: name.to_owned(), reason });
     };
-    *loaded = Some(Arc::clone(&function));
+    Ok(loaded)
+}
+
+/// Checks the input, calls `function`, checks the output.
+async fn run(
+    function: &LoadedFunction,
+    invocation: Invocation,
+    id: u64,
+    capture: &Capture,
+) -> Result<Bytes, InvokeError> {
+    let name = invocation.function;
     if invocation.handler == Handler::Http {
-        let output = function.call_as(invocation.input, id, Handler::Http).await?;
+        let output = function.call_as(invocation.input, id, Handler::Http, capture).await?;
         let limit = function.spec().manifest.http.response_body_limit();
         return match http::check_response(&output, limit) {
             Ok(()) => Ok(output),
@@ -147,7 +177,7 @@ async fn invoke(
     if !empty && let Err(message) = json::check(&invocation.input, Some(json::MAX_DEPTH)) {
         return Err(InvokeError::InvalidInput { function: name, message });
     }
-    let output = function.call_as(invocation.input, id, Handler::Json).await?;
+    let output = function.call_as(invocation.input, id, Handler::Json, capture).await?;
     if let Err(message) = json::check(&output, None) {
         return Err(InvokeError::InvalidOutput { function: name, message });
     }

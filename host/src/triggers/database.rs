@@ -261,14 +261,29 @@ impl DatabaseEvents {
         self.deliveries.subscribe()
     }
 
+    /// Delivers `event` to `function` alone, once, as a new event: for firing a hook by hand.
+    pub(crate) async fn deliver_once(
+        &self,
+        function: &str,
+        event: &DbEvent,
+    ) -> Result<bytes::Bytes, InvokeError> {
+        let input = event.input_for(&crate::store::new_uuid(), 1);
+        let invocation = Invocation::json(function, &input).with_trigger(Trigger::Database);
+        FunctionService::new(Arc::clone(&self.registry)).oneshot(invocation).await
+    }
+
     async fn deliver(&self, function: String, event: DbEvent) {
         let mut wait = self.retry.backoff();
         let id = crate::store::new_uuid();
         for attempt in 1..=self.retry.attempts() {
             let delivery = self.call(function.clone(), event.clone(), &id, attempt).await;
-            let Err(error) = &delivery.result else { return };
+            let Err(error) = &delivery.result else {
+                return crate::metrics::delivered(&function, Trigger::Database, "ok");
+            };
             let transient = error.status().is_server_error();
             let last = attempt == self.retry.attempts() || !transient;
+            let result = if last { "dead" } else { "retry" };
+            crate::metrics::delivered(&function, Trigger::Database, result);
             tracing::warn!(
                 function = %function, table = %event.table, action = ?event.action, attempt,
                 "database hook failed{}: {error}",

@@ -122,11 +122,14 @@ impl Jobs {
             memory.update(&id, JobState::Running, tries, None, None);
             let result = call(&self.registry, &job.function, job.trigger, &job.input).await;
             match result {
-                Ok(output) => return memory.update(&id, JobState::Done, tries, Some(output), None),
+                Ok(output) => {
+                    crate::metrics::delivered(&job.function, job.trigger, "ok");
+                    return memory.update(&id, JobState::Done, tries, Some(output), None);
+                }
                 Err(error) => {
                     let retry_in = retry_after(&self.retry, tries, job.max_tries, &error);
                     let state = if retry_in.is_some() { JobState::Pending } else { JobState::Dead };
-                    log_failure(&job.function, &id, tries, &error, retry_in);
+                    log_failure(&job.function, job.trigger, &id, tries, &error, retry_in);
                     memory.update(&id, state, tries, None, Some(error_json(&error)));
                     match retry_in {
                         Some(wait) => tokio::time::sleep(wait).await,
@@ -177,13 +180,17 @@ pub(crate) fn error_json(error: &InvokeError) -> Value {
     })
 }
 
+/// Logs and counts a failed try of a queued call (`trigger`: what queued it).
 pub(crate) fn log_failure(
     function: &str,
+    trigger: Trigger,
     job: &str,
     tries: u32,
     error: &InvokeError,
     retry_in: Option<Duration>,
 ) {
+    let result = if retry_in.is_some() { "retry" } else { "dead" };
+    crate::metrics::delivered(function, trigger, result);
     match retry_in {
         Some(wait) => tracing::warn!(
             function,

@@ -7,6 +7,7 @@
 //! | schedule | `type: schedule, cron: "*/5 * * * *"` | a [`Scheduler`] task per schedule |
 //! | webhook | `type: webhook, path: github, secret_env: …` | `POST /api/webhooks/{path}`, HMAC-signed ([`WebhookVerifier`], [`signature_header`]) |
 //! | database | `type: database, source: users, action: insert` | the app calls [`DatabaseEvents::emit`] (or `emit_in` its PostgreSQL transaction) |
+//! | by hand | a schedule, webhook or database hook | [`Functions::fire`](crate::Functions::fire), the dashboard, `wasmfn invoke --trigger` |
 //! | queued call | any function | `Prefer: respond-async` on `POST /api/functions/{name}`, or [`Jobs::enqueue`] |
 //!
 //! With a PostgreSQL [`store`](crate::store), replicas share the triggers: each schedule tick
@@ -17,18 +18,21 @@
 //! [`FunctionService`]: crate::FunctionService
 
 mod database;
+mod fire;
 mod jobs;
 #[cfg(feature = "postgres")]
 mod relay;
 mod schedule;
 mod webhook;
 
+pub(crate) use self::fire::Firing;
 #[cfg(feature = "postgres")]
 pub(crate) use self::relay::Relay;
 #[cfg(feature = "postgres")]
 pub use self::relay::RelayOptions;
 pub use self::{
     database::{DatabaseEvents, DbEvent, HookDelivery, RetryPolicy},
+    fire::{FireError, TriggerKind},
     jobs::{JobError, Jobs},
     schedule::{ScheduledRun, Scheduler},
     webhook::{SIGNATURE_HEADER, SecretSource, WebhookError, WebhookVerifier, signature_header},

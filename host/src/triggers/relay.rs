@@ -222,9 +222,12 @@ impl Relay {
                 result: result.clone(),
             });
         }
+        if result.is_ok() {
+            crate::metrics::delivered(&job.function, trigger, "ok");
+        }
         let outcome = result.map_err(|error| {
             let retry_in = retry_after(&self.retry, job.tries, job.max_tries, &error);
-            log_failure(&job.function, &job.id, job.tries, &error, retry_in);
+            log_failure(&job.function, trigger, &job.id, job.tries, &error, retry_in);
             (error_json(&error), retry_in)
         });
         // The outcome must be written: keep trying while the database is away (the lease

@@ -190,18 +190,23 @@ async fn run_schedule(key: Key, cron: CronSchedule, context: Context) {
     }
 }
 
+/// The call of `function` for the tick of `cron` due `at`.
+pub(crate) fn invocation(function: &str, cron: &str, at: SystemTime) -> Invocation {
+    let input = serde_json::json!({
+        "type": "schedule",
+        "cron": cron,
+        "scheduled_at": humantime::format_rfc3339_millis(at).to_string(),
+    });
+    Invocation::json(function, &input).with_trigger(Trigger::Schedule)
+}
+
 /// Runs the tick `at` in the background; `running` is cleared when it ends.
 fn start_run(key: &Key, at: SystemTime, context: &Context, running: &Arc<AtomicBool>) {
     running.store(true, Ordering::Release);
     let Some(registry) = context.registry.upgrade() else { return };
     let (key, running, runs) = (key.clone(), Arc::clone(running), context.runs.clone());
     tokio::spawn(async move {
-        let input = serde_json::json!({
-            "type": "schedule",
-            "cron": key.cron,
-            "scheduled_at": humantime::format_rfc3339_millis(at).to_string(),
-        });
-        let call = Invocation::json(&key.function, &input).with_trigger(Trigger::Schedule);
+        let call = invocation(&key.function, &key.cron, at);
         let result = FunctionService::new(registry).oneshot(call).await;
         running.store(false, Ordering::Release);
         if let Err(error) = &result {

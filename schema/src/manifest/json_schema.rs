@@ -114,7 +114,7 @@ impl JsonSchema for Route {
         json_schema!({
             "type": "string",
             "pattern": r"^\s*(ANY|[A-Z_-]{1,20})\s+/\S*\s*$",
-            "description": "A method (GET, POST, ..., or ANY) and a path: {name} matches one segment, a last {*name} or ** the rest. Not under /api/functions, /api/jobs, /api/health, /api/webhooks or /_wasmfn.",
+            "description": "A method (GET, POST, ..., or ANY) and a path: {name} matches one segment, a last {*name} or ** the rest. Not under /api/functions, /api/calls, /api/jobs, /api/health, /api/webhooks or /_wasmfn.",
             "examples": ["GET /hello/{name}", "POST /hooks/stripe", "ANY /app/**"]
         })
     }

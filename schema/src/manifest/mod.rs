@@ -118,6 +118,34 @@ pub struct Manifest {
     /// schedules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hooks: Vec<Hook>,
+
+    /// What the host's call history (when the host keeps one: `wasmfn dev`, the dashboard)
+    /// records of this function's calls: `full` (default: inputs, outputs and logs, cut to a
+    /// few KiB), `redacted` (when, how long, the outcome; no input, output or logs: for
+    /// functions handling secrets or personal data) or `off` (nothing).
+    #[serde(default, skip_serializing_if = "History::is_default")]
+    pub history: History,
+}
+
+/// What the call history keeps of a function's calls (the manifest's `history`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum History {
+    /// Inputs, outputs and logs, cut to the host's limits.
+    #[default]
+    Full,
+    /// The call's id, trigger, time, duration and outcome; no input, output or logs.
+    Redacted,
+    /// Nothing.
+    Off,
+}
+
+impl History {
+    fn is_default(&self) -> bool {
+        *self == Self::Full
+    }
 }
 
 impl Manifest {

@@ -8,8 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::values::{BodySize, from_scalar};
 
 /// The paths wasmfn itself answers: no route may start with one.
-pub const RESERVED_PREFIXES: [&str; 5] =
-    ["/api/functions", "/api/jobs", "/api/health", "/api/webhooks", "/_wasmfn"];
+pub const RESERVED_PREFIXES: [&str; 6] =
+    ["/api/functions", "/api/calls", "/api/jobs", "/api/health", "/api/webhooks", "/_wasmfn"];
 
 /// One route: a method (or `ANY`) and a path pattern, written `GET /hello/{name}`.
 ///

@@ -186,6 +186,11 @@ pub mod codes {
     pub const HANDLER_MISSING: &str = "handler_missing";
     /// An HTTP function's response is not a valid response (status, headers, size).
     pub const INVALID_RESPONSE: &str = "invalid_response";
+    /// The host keeps no call history (it is off unless turned on).
+    pub const HISTORY_OFF: &str = "history_off";
+    /// The function has no trigger of the kind asked to fire (no schedule, webhook or
+    /// database hook).
+    pub const TRIGGER_NOT_FOUND: &str = "trigger_not_found";
 
     /// The codes only the host reports: faults it observed itself (a trap, a timeout, memory,
     /// a process that failed), or its refusal of a request before any function ran. A guest
@@ -214,6 +219,8 @@ pub mod codes {
             STORE_UNAVAILABLE,
             JOB_NOT_FOUND,
             INVALID_RESPONSE,
+            HISTORY_OFF,
+            TRIGGER_NOT_FOUND,
         ]
         .contains(&code)
     }

@@ -17,6 +17,7 @@ use wasmfn_schema::ProcessLanguage;
 use super::run::{self, Limits, MAX_OUTPUT_BYTES};
 use crate::{
     discovery::{Entrypoint, FunctionSpec, Mode},
+    history::Capture,
     invocation::Handler,
     runtime::{
         RuntimeOptions,
@@ -133,6 +134,7 @@ impl ProcessFunction {
         &self,
         input: Bytes,
         handler: Handler,
+        capture: &Capture,
     ) -> Result<Bytes, InvokeError> {
         let _permit = self.permits.acquire().await?;
         if let Pin::Unchanged { file, stamp } = &self.pin
@@ -150,7 +152,7 @@ impl ProcessFunction {
         command.args(&self.args).current_dir(&self.dir).env_clear().envs(self.env.iter().cloned());
         // How to read stdin: a JSON document, or an HTTP request (a JSON head line, the body).
         command.env("WASMFN_HANDLER", if handler == Handler::Http { "http" } else { "json" });
-        run::run(&self.function, command, input, self.limits).await
+        run::run(&self.function, command, input, self.limits, capture).await
     }
 }
 

@@ -21,6 +21,7 @@ use tokio::{
 use wasmfn_schema::wire::GuestError;
 
 use crate::{
+    history::Capture,
     process_group::{self, ProcessGroup},
     runtime::{error::InvokeError, guest_log},
 };
@@ -49,6 +50,7 @@ pub(super) async fn run(
     mut command: Command,
     input: Bytes,
     limits: Limits,
+    capture: &Capture,
 ) -> Result<Bytes, InvokeError> {
     command
         .stdin(Stdio::piped())
@@ -86,7 +88,7 @@ pub(super) async fn run(
         let ((), output, tail, status) = tokio::join!(
             write,
             read_capped(stdout, limits.max_output, &group, drained(exit_rx.clone())),
-            forward_stderr(function, stderr, drained(exit_rx)),
+            forward_stderr(function, capture, stderr, drained(exit_rx)),
             exited
         );
         (output, tail, status)
@@ -184,10 +186,11 @@ async fn read_capped(
 /// Logs each stderr line; returns the last few for error messages.
 async fn forward_stderr(
     function: &str,
+    capture: &Capture,
     pipe: Option<impl AsyncRead + Unpin>,
     stop: impl Future<Output = ()>,
 ) -> Vec<String> {
-    let mut lines = StderrLines::new(function);
+    let mut lines = StderrLines::new(function, capture);
     read_until(pipe, stop, |chunk| {
         lines.push(chunk);
         true
@@ -201,15 +204,16 @@ async fn forward_stderr(
 /// full pipe) but dropped.
 struct StderrLines<'a> {
     function: &'a str,
+    capture: &'a Capture,
     partial: Vec<u8>,
     budget: guest_log::Budget,
     tail: VecDeque<String>,
 }
 
 impl<'a> StderrLines<'a> {
-    fn new(function: &'a str) -> Self {
+    fn new(function: &'a str, capture: &'a Capture) -> Self {
         let budget = guest_log::Budget::default();
-        Self { function, partial: Vec::new(), budget, tail: VecDeque::new() }
+        Self { function, capture, partial: Vec::new(), budget, tail: VecDeque::new() }
     }
 
     fn push(&mut self, mut bytes: &[u8]) {
@@ -230,7 +234,7 @@ impl<'a> StderrLines<'a> {
         let line = String::from_utf8_lossy(&self.partial).trim_end_matches('\r').to_owned();
         self.partial.clear();
         if self.budget.admit(line.len()) {
-            guest_log::emit_line(self.function, &line);
+            guest_log::emit_line(self.function, &line, self.capture);
         }
         if self.tail.len() == TAIL_LINES {
             self.tail.pop_front();
@@ -263,7 +267,8 @@ mod tests {
 
     #[test]
     fn stderr_is_split_into_cut_lines_and_the_tail_is_kept() {
-        let mut lines = StderrLines::new("test");
+        let capture = Capture::default();
+        let mut lines = StderrLines::new("test", &capture);
         lines.push(b"first\r\nsec");
         lines.push(b"ond\n");
         lines.push(&vec![b'x'; guest_log::MAX_MESSAGE * 2]);
@@ -276,7 +281,8 @@ mod tests {
 
     #[test]
     fn only_the_last_lines_are_kept() {
-        let mut lines = StderrLines::new("test");
+        let capture = Capture::default();
+        let mut lines = StderrLines::new("test", &capture);
         for n in 0..20 {
             lines.push(format!("line {n}\n").as_bytes());
         }

@@ -32,6 +32,7 @@ use super::{
 };
 use crate::{
     discovery::FunctionSpec,
+    history::Capture,
     host_api::{CallApi, HostApi, ScopeSet},
 };
 
@@ -64,6 +65,18 @@ pub(super) struct WasmFunction {
     timeout: Duration,
     permits: Permits,
     idle: Mutex<Vec<Slot>>,
+}
+
+/// Indexes of [`FunctionMetrics::slots`](crate::metrics::FunctionMetrics).
+const BUSY: usize = 0;
+const IDLE: usize = 1;
+
+impl Drop for WasmFunction {
+    fn drop(&mut self) {
+        // An unloaded version's slots go with it.
+        let idle = self.idle.get_mut().map_or(0, |idle| idle.len());
+        self.permits.metrics().slots[IDLE].decrement(idle as f64);
+    }
 }
 
 impl WasmFunction {
@@ -123,14 +136,10 @@ impl WasmFunction {
         }
         let timeout = manifest.timeout.get();
         let queue_timeout = options.queue_timeout.unwrap_or(timeout);
-        Ok(Self {
-            permits: Permits::new(Arc::clone(&function), options.pool_size, queue_timeout),
-            function,
-            export,
-            timeout,
-            idle: Mutex::new(vec![first]),
-            module,
-        })
+        let permits = Permits::new(Arc::clone(&function), options.pool_size, queue_timeout);
+        permits.metrics().instances_created.increment(1);
+        permits.metrics().slots[IDLE].increment(1.0);
+        Ok(Self { permits, function, export, timeout, idle: Mutex::new(vec![first]), module })
     }
 
     pub(super) fn metrics(&self) -> &crate::metrics::FunctionMetrics {
@@ -141,6 +150,7 @@ impl WasmFunction {
         self: &Arc<Self>,
         input: Bytes,
         call_id: u64,
+        capture: &Capture,
     ) -> Result<Bytes, InvokeError> {
         let permit = self.permits.acquire().await?;
         // The token is revoked when this future ends, however it ends (even while the guest
@@ -151,10 +161,10 @@ impl WasmFunction {
             &self.module.scopes,
             self.timeout,
         );
-        let function = Arc::clone(self);
+        let (function, capture) = (Arc::clone(self), capture.clone());
         let span = tracing::Span::current();
         let call = tokio::task::spawn_blocking(move || {
-            span.in_scope(|| function.run(permit, &input, api))
+            span.in_scope(|| function.run(permit, &input, api, capture))
         });
         // Extism interrupts the guest at its deadline, but not while the guest waits in a host
         // function; this bounds what the caller waits for in every case. The slot comes back to
@@ -173,17 +183,31 @@ impl WasmFunction {
         }
     }
 
-    fn run(&self, permit: Permit, input: &[u8], api: CallApi) -> Result<Bytes, InvokeError> {
+    fn run(
+        &self,
+        permit: Permit,
+        input: &[u8],
+        api: CallApi,
+        capture: Capture,
+    ) -> Result<Bytes, InvokeError> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let metrics = self.permits.metrics();
         let mut slot = match idle {
-            Some(slot) => slot,
+            Some(slot) => {
+                metrics.slots[IDLE].decrement(1.0);
+                slot
+            }
             None => Slot::new(&self.module).map_err(|e| InvokeError::Trap {
                 function: self.function.to_string(),
                 message: format!("cannot create an instance: {e:#}"),
             })?,
         };
+        metrics.slots[BUSY].increment(1.0);
+        if !slot.has_instance() {
+            metrics.instances_created.increment(1);
+        }
         let started = Instant::now();
-        let result = slot.call(&self.export, input, api).map(Bytes::from).map_err(|e| {
+        let result = slot.call(&self.export, input, api, capture).map(Bytes::from).map_err(|e| {
             let mut error =
                 InvokeError::from_extism(&self.function, self.timeout, started.elapsed(), &e);
             if let (Some(js), InvokeError::Guest { message, .. }) = (&self.module.js, &mut error) {
@@ -193,8 +217,11 @@ impl WasmFunction {
         });
         if result.as_ref().is_err_and(InvokeError::poisons_instance) {
             slot.discard_instance();
+            metrics.instances_discarded.increment(1);
         }
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(slot);
+        metrics.slots[BUSY].decrement(1.0);
+        metrics.slots[IDLE].increment(1.0);
         drop(permit);
         result
     }

@@ -7,7 +7,7 @@
 use extism::{CompiledPlugin, Plugin, PluginBuilder, UserData};
 
 use super::{FunctionModule, abi, state::HostState};
-use crate::host_api::CallApi;
+use crate::{history::Capture, host_api::CallApi};
 
 pub(super) struct Slot {
     compiled: CompiledPlugin,
@@ -35,23 +35,29 @@ impl Slot {
         Ok(Self { compiled, instance: Some(instance), state })
     }
 
+    /// Whether it has an instance (none after a discard, until its next call makes one).
+    pub(super) fn has_instance(&self) -> bool {
+        self.instance.is_some()
+    }
+
     pub(super) fn has_export(&self, export: &str) -> bool {
         self.instance.as_ref().is_some_and(|p| p.function_exists(export))
     }
 
-    /// Calls `export` as the call `api` belongs to. The instance is created anew if the
-    /// previous call discarded it.
+    /// Calls `export` as the call `api` belongs to, its logs also going to `capture`. The
+    /// instance is created anew if the previous call discarded it.
     pub(super) fn call(
         &mut self,
         export: &str,
         input: &[u8],
         api: CallApi,
+        capture: Capture,
     ) -> Result<Vec<u8>, extism::Error> {
         let instance = match &mut self.instance {
             Some(instance) => instance,
             None => self.instance.insert(Plugin::new_from_compiled(&self.compiled)?),
         };
-        set_call(&self.state, Some(api));
+        set_call(&self.state, Some((api, capture)));
         let result = instance.call::<&[u8], Vec<u8>>(export, input);
         set_call(&self.state, None);
         result
@@ -64,10 +70,12 @@ impl Slot {
     }
 }
 
-fn set_call(state: &UserData<HostState>, api: Option<CallApi>) {
+fn set_call(state: &UserData<HostState>, call: Option<(CallApi, Capture)>) {
     if let Ok(state) = state.get() {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        let (api, capture) = call.unzip();
         state.call = api;
+        state.capture = capture.unwrap_or_default();
         state.logged = Default::default();
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use extism::UserData;
 
-use crate::{host_api::CallApi, runtime::guest_log};
+use crate::{history::Capture, host_api::CallApi, runtime::guest_log};
 
 /// What host functions know, per instance: the function they serve and the call now running.
 #[derive(Clone, Debug)]
@@ -17,6 +17,8 @@ pub(super) struct HostState {
     pub(super) js_script: Option<Arc<str>>,
     /// What the running call has logged: reset for each call.
     pub(super) logged: guest_log::Budget,
+    /// Where the running call's logs go besides `tracing` (the call history).
+    pub(super) capture: Capture,
     /// The hosts `wasmfn_fetch` may reach (the manifest's `allowed_hosts`).
     pub(super) allowed_hosts: Arc<[String]>,
 }
@@ -32,6 +34,7 @@ impl HostState {
             call: None,
             js_script,
             logged: Default::default(),
+            capture: Capture::default(),
             allowed_hosts,
         })
     }

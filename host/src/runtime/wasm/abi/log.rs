@@ -17,14 +17,14 @@ fn log(
     state: UserData<HostState>,
 ) -> Result<(), extism::Error> {
     let Json(record): Json<LogRecord> = plugin.memory_get_val(&inputs[0])?;
-    let function = {
+    let (function, capture) = {
         let state = state.get()?;
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
         if !state.logged.admit(record.message.len()) {
             return Ok(());
         }
-        state.function.clone()
+        (state.function.clone(), state.capture.clone())
     };
-    crate::runtime::guest_log::emit(&function, record);
+    crate::runtime::guest_log::emit(&function, record, &capture);
     Ok(())
 }
