@@ -34,6 +34,10 @@ fn main() {
     if std::env::var("INVOKE_ONLY").as_deref() == Ok("observability") {
         return observability_overhead(&runtime, cores);
     }
+    #[cfg(feature = "prometheus")]
+    if let Ok(calls) = std::env::var("INVOKE_CALLS") {
+        return count_calls(&runtime, calls.parse().unwrap());
+    }
     println!("wasmfn invoke bench: {cores} cores, {}s per measurement\n", MEASURE.as_secs());
 
     // 1. Per-call overhead of the service over a raw Extism call.
@@ -170,6 +174,31 @@ fn observability_overhead(runtime: &tokio::runtime::Runtime, cores: usize) {
     println!(
         "\n(throughput ratios, medians of {ROUNDS} interleaved rounds of {round:?}: 1.000 = no cost)"
     );
+}
+
+/// `INVOKE_CALLS=n INVOKE_RECORD=off|metrics|history`: loads hello-rust as section 4 does and
+/// calls it `n` times, one at a time, then exits: for counting instructions under callgrind
+/// (`scripts/count-call-instructions` runs it at two `n` and takes the difference, so the
+/// setup cancels out).
+#[cfg(feature = "prometheus")]
+fn count_calls(runtime: &tokio::runtime::Runtime, calls: usize) {
+    let mut builder = wasmfn::Functions::builder().with_schedules(false);
+    let record = std::env::var("INVOKE_RECORD").unwrap_or_default();
+    if record != "off" {
+        builder = builder.with_prometheus(wasmfn::metrics::install_prometheus().unwrap());
+    }
+    if record == "history" {
+        builder = builder.with_call_history(wasmfn::history::HistoryOptions::default());
+    }
+    let functions = builder.build().unwrap();
+    functions.registry().load(support::example("hello-rust")).unwrap();
+    let service = functions.service();
+    runtime.block_on(async {
+        for _ in 0..calls {
+            let call = Invocation::new("hello-rust", &br#"{"name":"world"}"#[..]);
+            service.clone().oneshot(call).await.unwrap();
+        }
+    });
 }
 
 #[cfg(feature = "prometheus")]

@@ -328,9 +328,9 @@ impl FunctionsBuilder {
         self
     }
 
-    /// Serves the [dashboard](Functions::dashboard) at `/_wasmfn/` from
-    /// [`Functions::app`], [`Functions::routes`] and [`Functions::layer`] (off by default; on
-    /// in `wasmfn dev`). Turns the call history on too (default options) unless
+    /// Serves the [dashboard](Functions::dashboard) at `/_wasmfn/` beside the API (from
+    /// [`Functions::router`], [`Functions::routes`], [`Functions::app`] and
+    /// [`Functions::layer`]; off by default, on in `wasmfn dev`). Turns the call history on too (default options) unless
     /// [`with_call_history`](Self::with_call_history) set it. Anyone reaching it can call any
     /// function and fire any trigger: serve it only where that is fine.
     pub fn with_dashboard(mut self, enabled: bool) -> Self {
