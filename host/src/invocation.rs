@@ -93,16 +93,23 @@ pub enum Handler {
     Http,
 }
 
-impl fmt::Display for Trigger {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Trigger {
+    /// Its name: `direct`, `http`, `webhook`, `schedule`, `database` or `route`.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Self::Direct => "direct",
             Self::Http => "http",
             Self::Webhook => "webhook",
             Self::Schedule => "schedule",
             Self::Database => "database",
             Self::Route => "route",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -64,8 +64,14 @@ impl Capture {
         kept.bytes += message.len();
         let line = Arc::new(LogLine {
             call: inner.call,
-            function: inner.function.to_string(),
-            level: level.to_owned(),
+            function: Arc::clone(&inner.function),
+            level: match level {
+                "error" => "error",
+                "warn" => "warn",
+                "debug" => "debug",
+                "trace" => "trace",
+                _ => "info",
+            },
             message: message.to_owned(),
             fields: fields.clone(),
             at_ms: inner.started.elapsed().as_secs_f64() * 1000.0,

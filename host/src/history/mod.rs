@@ -16,6 +16,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+use bytes::Bytes;
 use tokio::sync::broadcast;
 use wasmfn_schema::manifest::History;
 
@@ -136,11 +137,11 @@ impl CallHistory {
     /// Starts recording call `id` of `function` (`None` when nothing is to be kept).
     pub(crate) fn begin(
         &self,
-        function: &str,
+        function: &Arc<str>,
         mode: History,
         id: u64,
         trigger: Trigger,
-        input: &[u8],
+        input: &Bytes,
     ) -> Option<Recording> {
         let inner = self.inner.as_ref()?;
         let full = match mode {
@@ -148,7 +149,7 @@ impl CallHistory {
             History::Full => true,
             _ => false,
         };
-        let function: Arc<str> = function.into();
+        let function = Arc::clone(function);
         let capture = match full {
             true => Capture::new(id, Arc::clone(&function), &inner.live, inner.options),
             false => Capture::default(),
@@ -179,7 +180,7 @@ pub(crate) struct Recording {
 }
 
 /// How a call ended, as the history keeps it: its output, or its error's code and message.
-pub(crate) type Outcome<'a> = Result<&'a [u8], (&'a str, String)>;
+pub(crate) type Outcome<'a> = Result<&'a Bytes, (&'a str, String)>;
 
 impl Recording {
     /// Where the call's guest logs go.
@@ -198,9 +199,9 @@ impl Recording {
         };
         let record = Arc::new(CallRecord {
             id: self.id,
-            function: self.function.to_string(),
-            trigger: self.trigger.to_string(),
-            started_at: humantime::format_rfc3339_millis(self.started_at).to_string(),
+            function: Arc::clone(&self.function),
+            trigger: self.trigger.as_str(),
+            started_at: self.started_at,
             duration_ms: duration.as_secs_f64() * 1000.0,
             outcome,
             error,

@@ -28,6 +28,8 @@ use crate::{discovery::FunctionSpec, history::Capture, invocation::Handler};
 pub struct LoadedFunction {
     spec: FunctionSpec,
     runner: Runner,
+    /// Its name, shared by what records its calls (the history) without copying it.
+    shared_name: Arc<str>,
 }
 
 enum Runner {
@@ -55,12 +57,18 @@ impl LoadedFunction {
                 return Err(LoadError::UnsupportedRuntime { function, runtime });
             }
         };
-        Ok(Self { spec, runner })
+        let shared_name = spec.name().into();
+        Ok(Self { spec, runner, shared_name })
     }
 
     /// The function's name.
     pub fn name(&self) -> &str {
         self.spec.name()
+    }
+
+    /// Its name, shared.
+    pub(crate) fn shared_name(&self) -> &Arc<str> {
+        &self.shared_name
     }
 
     /// Its metrics' handles.

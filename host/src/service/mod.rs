@@ -127,7 +127,8 @@ async fn invoke(
         }
     };
     let mode = function.spec().manifest.history;
-    let recording = registry.history().begin(function.name(), mode, id, trigger, &invocation.input);
+    let recording =
+        registry.history().begin(function.shared_name(), mode, id, trigger, &invocation.input);
     let capture = recording.as_ref().map(Recording::capture).cloned().unwrap_or_default();
     let result = run(&function, invocation, id, &capture).await;
     let elapsed = started.elapsed();
@@ -135,7 +136,7 @@ async fn invoke(
     tracing::Span::current().record("duration_ms", elapsed.as_secs_f64() * 1000.0);
     if let Some(recording) = recording {
         let outcome = match &result {
-            Ok(output) => Ok(&output[..]),
+            Ok(output) => Ok(output),
             Err(error) => Err((error.code(), error.to_string())),
         };
         recording.finish(outcome, elapsed);
