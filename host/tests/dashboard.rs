@@ -131,6 +131,8 @@ async fn the_dashboard_is_served_only_when_asked_for_and_fires_over_json_only() 
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
+    let (status, body) = api.get("/_wasmfn/api/functions/hooked/fire").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (405, Some("method_not_allowed")));
 
     // The router alone, as an app mounts it behind its auth; and the layer steers to it.
     let alone = Api::serve(dir.functions().dashboard()).await;

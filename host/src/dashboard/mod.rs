@@ -52,6 +52,7 @@ pub(crate) fn router(state: DashboardState) -> Router {
         .route("/_wasmfn/api/functions/{name}/fire", post(fire))
         .route("/_wasmfn/api/{*rest}", any(crate::router::not_found))
         .route("/_wasmfn/{*file}", get(file))
+        .method_not_allowed_fallback(crate::router::method_not_allowed)
         .with_state(state)
 }
 

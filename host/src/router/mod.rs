@@ -149,7 +149,8 @@ pub(crate) async fn not_found(uri: Uri) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, codes::ROUTE_NOT_FOUND, format!("no route {}", uri.path()))
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+/// A JSON 405 naming the method and the path.
+pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     let message = format!("{method} is not allowed on {}", uri.path());
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, message)
 }
