@@ -26,7 +26,7 @@ struct Inner {
 
 #[derive(Debug, Default)]
 struct Kept {
-    lines: Vec<Arc<LogLine>>,
+    lines: Vec<LogLine>,
     bytes: usize,
     dropped: usize,
 }
@@ -62,7 +62,7 @@ impl Capture {
             return;
         }
         kept.bytes += message.len();
-        let line = Arc::new(LogLine {
+        let line = LogLine {
             call: inner.call,
             function: Arc::clone(&inner.function),
             level: match level {
@@ -75,14 +75,16 @@ impl Capture {
             message: message.to_owned(),
             fields: fields.clone(),
             at_ms: inner.started.elapsed().as_secs_f64() * 1000.0,
-        });
-        kept.lines.push(Arc::clone(&line));
-        drop(kept);
-        let _ = inner.live.send(HistoryEvent::Log(line));
+        };
+        // Only a listener gets a copy.
+        if inner.live.receiver_count() > 0 {
+            let _ = inner.live.send(HistoryEvent::Log(Arc::new(line.clone())));
+        }
+        kept.lines.push(line);
     }
 
     /// The lines kept, and how many were not.
-    pub(super) fn take(&self) -> (Vec<Arc<LogLine>>, usize) {
+    pub(super) fn take(&self) -> (Vec<LogLine>, usize) {
         let Some(inner) = &self.0 else { return (Vec::new(), 0) };
         let mut kept = inner.kept.lock().unwrap_or_else(|e| e.into_inner());
         (std::mem::take(&mut kept.lines), kept.dropped)

@@ -11,6 +11,7 @@ mod capture;
 mod record;
 
 use std::{
+    borrow::Cow,
     collections::{HashMap, VecDeque},
     sync::{Arc, Mutex},
     time::{Duration, SystemTime},
@@ -90,7 +91,7 @@ pub struct CallHistory {
 #[derive(Debug)]
 struct Inner {
     options: HistoryOptions,
-    rings: Mutex<HashMap<Arc<str>, VecDeque<Arc<CallRecord>>>>,
+    rings: Mutex<HashMap<Arc<str>, VecDeque<CallRecord>>>,
     live: broadcast::Sender<HistoryEvent>,
 }
 
@@ -115,17 +116,17 @@ impl CallHistory {
     }
 
     /// The newest `limit` calls of `function` (of every function when `None`), newest first.
-    pub fn calls(&self, function: Option<&str>, limit: usize) -> Vec<Arc<CallRecord>> {
+    pub fn calls(&self, function: Option<&str>, limit: usize) -> Vec<CallRecord> {
         let Some(inner) = &self.inner else { return Vec::new() };
         let rings = inner.rings.lock().unwrap_or_else(|e| e.into_inner());
-        let mut calls: Vec<Arc<CallRecord>> = match function {
-            Some(function) => rings.get(function).into_iter().flatten().cloned().collect(),
-            None => rings.values().flatten().cloned().collect(),
+        let mut calls: Vec<&CallRecord> = match function {
+            Some(function) => rings.get(function).into_iter().flatten().collect(),
+            None => rings.values().flatten().collect(),
         };
         // Ids grow with time: newest first is highest first.
         calls.sort_unstable_by_key(|call| std::cmp::Reverse(call.id));
-        calls.truncate(limit);
-        calls
+        // Copied out (reads are rare; every call writes one).
+        calls.into_iter().take(limit).cloned().collect()
     }
 
     /// Every call and log line from now on (`None` when the history is off). A reader more
@@ -192,12 +193,14 @@ impl Recording {
     pub(crate) fn finish(self, outcome: Outcome<'_>, duration: Duration) {
         let (logs, logs_dropped) = self.capture.take();
         let (outcome, error, output) = match outcome {
-            Ok(output) => {
-                ("ok".to_owned(), None, self.full.then(|| Payload::cut(output, self.max_payload())))
-            }
-            Err((code, message)) => (code.to_owned(), Some(message), None),
+            Ok(output) => (
+                Cow::Borrowed("ok"),
+                None,
+                self.full.then(|| Payload::cut(output, self.max_payload())),
+            ),
+            Err((code, message)) => (Cow::Owned(code.to_owned()), Some(message), None),
         };
-        let record = Arc::new(CallRecord {
+        let record = CallRecord {
             id: self.id,
             function: Arc::clone(&self.function),
             trigger: self.trigger.as_str(),
@@ -210,17 +213,17 @@ impl Recording {
             output,
             logs,
             logs_dropped,
-        });
-        {
-            let mut rings = self.inner.rings.lock().unwrap_or_else(|e| e.into_inner());
-            let ring = rings.entry(self.function).or_default();
-            if ring.len() >= self.inner.options.calls_per_function {
-                ring.pop_front();
-            }
-            ring.push_back(Arc::clone(&record));
+        };
+        // Only a listener gets a copy.
+        if self.inner.live.receiver_count() > 0 {
+            let _ = self.inner.live.send(HistoryEvent::Call(Arc::new(record.clone())));
         }
-        // Nobody listening is fine.
-        let _ = self.inner.live.send(HistoryEvent::Call(record));
+        let mut rings = self.inner.rings.lock().unwrap_or_else(|e| e.into_inner());
+        let ring = rings.entry(self.function).or_default();
+        if ring.len() >= self.inner.options.calls_per_function {
+            ring.pop_front();
+        }
+        ring.push_back(record);
     }
 
     fn max_payload(&self) -> usize {

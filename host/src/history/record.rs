@@ -1,6 +1,6 @@
 //! What the history keeps of a call, as `GET /api/calls` and the live feed show it.
 
-use std::{sync::Arc, time::SystemTime};
+use std::{borrow::Cow, sync::Arc, time::SystemTime};
 
 use bytes::Bytes;
 use serde::{Serialize, Serializer};
@@ -21,7 +21,7 @@ pub struct CallRecord {
     /// How long it took, queueing included.
     pub duration_ms: f64,
     /// `ok`, or the error's code.
-    pub outcome: String,
+    pub outcome: Cow<'static, str>,
     /// The error's message, when it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -34,7 +34,7 @@ pub struct CallRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<Payload>,
     /// The log lines it wrote, up to the per-call limit.
-    pub logs: Vec<Arc<LogLine>>,
+    pub logs: Vec<LogLine>,
     /// How many lines were past the limit.
     pub logs_dropped: usize,
 }

@@ -88,7 +88,7 @@ fn answer(
     let limit = limit.unwrap_or(50).min(MAX_LIMIT);
     let calls: Vec<CallRecord> = history
         .calls(function.as_deref(), limit)
-        .iter()
+        .into_iter()
         .map(|call| state.public_call(call))
         .collect();
     Ok(Json(serde_json::json!({ "calls": calls })).into_response())
@@ -116,7 +116,7 @@ fn live(
     let calls = BroadcastStream::new(events).filter_map(move |event| match event {
         Ok(event) if function.as_deref().is_some_and(|f| f != event.function()) => None,
         Ok(HistoryEvent::Call(call)) => {
-            let call = state.public_call(&call);
+            let call = state.public_call(CallRecord::clone(&call));
             Event::default().event("call").json_data(call).ok()
         }
         Ok(HistoryEvent::Log(line)) => Event::default().event("log").json_data(&*line).ok(),

@@ -251,8 +251,7 @@ impl ApiState {
     }
 
     /// A recorded call as a client sees it: paths in its error relative to the folders.
-    fn public_call(&self, call: &crate::history::CallRecord) -> crate::history::CallRecord {
-        let mut call = call.clone();
+    fn public_call(&self, mut call: crate::history::CallRecord) -> crate::history::CallRecord {
         if let Some(error) = &call.error {
             let folders = self.folders();
             call.error = Some(relative(error, folders.iter().map(PathBuf::as_path)));
