@@ -291,18 +291,6 @@ fn new_node_creates_a_process_function_that_answers_without_a_build() {
     assert_eq!(body["error"]["code"], "invalid_input");
 }
 
-const HOOKED: &str = "export: echo
-hooks:
-  - type: schedule
-    cron: \"0 0 1 1 *\"
-  - type: webhook
-    path: github
-    secret_env: HOOK_SECRET
-  - type: database
-    source: users
-    action: insert
-";
-
 fn json_out(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|_| panic!("{}{}", stdout(output), String::from_utf8_lossy(&output.stderr)))
@@ -311,7 +299,7 @@ fn json_out(output: &std::process::Output) -> serde_json::Value {
 #[test]
 fn invoke_fires_each_trigger_in_process() {
     let functions = support::FunctionsDir::new();
-    functions.add_testbed("hooked", HOOKED);
+    functions.add_testbed("hooked", support::EVERY_HOOK);
     let dir = functions.path().to_str().unwrap();
     let fire = |trigger: &str, input: &str, secret: Option<&str>| {
         let mut command = std::process::Command::new(WASMFN);
@@ -339,7 +327,7 @@ fn invoke_fires_each_trigger_in_process() {
 #[test]
 fn invoke_fires_triggers_on_a_server_and_logs_follows_the_calls() {
     let functions = support::FunctionsDir::new();
-    functions.add_testbed("hooked", HOOKED);
+    functions.add_testbed("hooked", support::EVERY_HOOK);
     let dir = functions.path().to_str().unwrap();
     let secret = std::path::Path::new("s3cret");
     let server = Server::start(WASMFN, &["serve", dir, "--dashboard"], &[("HOOK_SECRET", secret)]);

@@ -15,14 +15,9 @@ const WASMFN: &str = env!("CARGO_BIN_EXE_wasmfn");
 
 #[test]
 fn the_dashboard_lists_invokes_reloads_live_shows_build_errors_and_fires_a_schedule() {
-    // Inside the checkout, so esbuild and the npm packages resolve from its node_modules.
-    let functions = tempfile::tempdir_in(repo_root().join("target")).unwrap();
-    let function = functions.path().join("hello-js");
+    let (functions, function) =
+        support::example_copy("hello-js", &["package.json", "src/index.js"]);
     let example = repo_root().join("examples/hello-js");
-    std::fs::create_dir_all(function.join("src")).unwrap();
-    for file in ["package.json", "src/index.js"] {
-        std::fs::copy(example.join(file), function.join(file)).unwrap();
-    }
     // A schedule that never ticks during the test: firing it by hand is the only way it runs.
     let manifest = std::fs::read_to_string(example.join("manifest.yaml")).unwrap();
     let manifest = format!("{manifest}\nhooks:\n  - type: schedule\n    cron: \"0 0 1 1 *\"\n");

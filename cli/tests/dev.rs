@@ -82,14 +82,8 @@ fn dev_rebuilds_and_reloads_on_a_source_change_and_survives_a_broken_edit() {
 
 #[test]
 fn dev_rebundles_a_js_function_on_save_and_keeps_the_old_one_through_a_syntax_error() {
-    // Inside the checkout, so esbuild and the npm packages resolve from its node_modules.
-    let functions = tempfile::tempdir_in(repo_root().join("target")).unwrap();
-    let function = functions.path().join("hello-js");
-    let example = repo_root().join("examples/hello-js");
-    std::fs::create_dir_all(function.join("src")).unwrap();
-    for file in ["manifest.yaml", "package.json", "src/index.js"] {
-        std::fs::copy(example.join(file), function.join(file)).unwrap();
-    }
+    let files = ["manifest.yaml", "package.json", "src/index.js"];
+    let (functions, function) = support::example_copy("hello-js", &files);
     let source = std::fs::read_to_string(function.join("src/index.js")).unwrap();
     let plan = |server: &Server| {
         let input = r#"{"title":"dentist","from":"2026-01-30","days":3}"#;

@@ -5,18 +5,6 @@ use serde_json::{Value, json};
 use wasmfn::triggers::{FireError, SecretSource, TriggerKind, WebhookError};
 use wasmfn_test_support::{FunctionsDir, http::Api};
 
-const HOOKED: &str = "export: echo
-hooks:
-  - type: schedule
-    cron: \"0 0 1 1 *\"
-  - type: webhook
-    path: github
-    secret_env: HOOK_SECRET
-  - type: database
-    source: users
-    action: insert
-";
-
 fn output(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes).unwrap()
 }
@@ -24,7 +12,7 @@ fn output(bytes: &[u8]) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn each_trigger_fires_with_the_input_it_would_give() {
     let dir = FunctionsDir::new();
-    dir.add_testbed("hooked", HOOKED);
+    dir.add_testbed("hooked", wasmfn_test_support::EVERY_HOOK);
     dir.add_testbed("plain", "export: echo\n");
     let secrets = SecretSource::from_fn(|name| (name == "HOOK_SECRET").then(|| "s3cret".into()));
     let functions = dir.builder().with_secrets(secrets).build().unwrap();
@@ -74,7 +62,7 @@ async fn each_trigger_fires_with_the_input_it_would_give() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dashboard_is_served_only_when_asked_for_and_fires_over_json_only() {
     let dir = FunctionsDir::new();
-    dir.add_testbed("hooked", HOOKED);
+    dir.add_testbed("hooked", wasmfn_test_support::EVERY_HOOK);
     let plain = Api::serve(dir.functions().app()).await;
     let response = plain.client.get(format!("http://{}/_wasmfn/", plain.addr)).send().await;
     assert_eq!(response.unwrap().status(), 404);

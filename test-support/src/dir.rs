@@ -6,6 +6,21 @@ use wasmfn::{Functions, FunctionsBuilder};
 
 use crate::guests::{guest_target_dir, testbed_wasm};
 
+/// Manifest lines (after `name:`) for a testbed function echoing its input with one hook of
+/// each kind: a schedule that never ticks in a test, a webhook `github` signed with
+/// `HOOK_SECRET`, and inserts into `users`.
+pub const EVERY_HOOK: &str = "export: echo
+hooks:
+  - type: schedule
+    cron: \"0 0 1 1 *\"
+  - type: webhook
+    path: github
+    secret_env: HOOK_SECRET
+  - type: database
+    source: users
+    action: insert
+";
+
 /// A temporary functions directory.
 pub struct FunctionsDir {
     /// The directory, removed when the value drops.

@@ -60,6 +60,21 @@ pub fn example(name: &str) -> FunctionSpec {
     built_function(&repo_root().join("examples").join(name))
 }
 
+/// A copy of `files` of `examples/<name>` in a new folder `<name>` of a temporary directory
+/// inside the checkout's `target/` (so esbuild and the npm packages resolve from its
+/// `node_modules`): the directory, and the function's folder in it.
+pub fn example_copy(name: &str, files: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let functions = tempfile::tempdir_in(repo_root().join("target")).unwrap();
+    let function = functions.path().join(name);
+    let example = repo_root().join("examples").join(name);
+    for file in files {
+        let to = function.join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(example.join(file), to).unwrap();
+    }
+    (functions, function)
+}
+
 /// The testbed guest (host/tests/guests/testbed): echo, fail, panic, loop, spin, alloc, log,
 /// config, api, fetch.
 pub fn testbed_wasm() -> PathBuf {

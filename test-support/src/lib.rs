@@ -21,8 +21,11 @@ use std::time::{Duration, Instant};
 pub use self::{
     calls::{call, replace_file, spawn_call, spin_iterations_for},
     cli::{KillOnDrop, Server, Stderr},
-    dir::FunctionsDir,
-    guests::{build_guest, built_function, example, guest_target_dir, repo_root, testbed_wasm},
+    dir::{EVERY_HOOK, FunctionsDir},
+    guests::{
+        build_guest, built_function, example, example_copy, guest_target_dir, repo_root,
+        testbed_wasm,
+    },
     http::{Api, HttpLoad, LoadReport, request, request_with, serve},
     postgres::Postgres,
 };

@@ -40,15 +40,20 @@ pub(super) struct CallsQuery {
     limit: Option<usize>,
 }
 
+/// The query, or a JSON 400 saying what is wrong with it.
+fn parsed(query: Result<Query<CallsQuery>, QueryRejection>) -> Result<CallsQuery, ApiError> {
+    query.map(|Query(query)| query).map_err(|rejection| {
+        ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_INPUT, rejection.body_text())
+    })
+}
+
 /// `GET /api/calls[?function=&limit=]`.
 pub(super) async fn all(
     State(state): State<ApiState>,
     query: Result<Query<CallsQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|rejection| {
-        ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_INPUT, rejection.body_text())
-    })?;
+    let query = parsed(query)?;
     answer(&state, query.function, query.limit, &headers)
 }
 
@@ -59,9 +64,7 @@ pub(super) async fn of_function(
     query: Result<Query<CallsQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|rejection| {
-        ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_INPUT, rejection.body_text())
-    })?;
+    let query = parsed(query)?;
     if state.registry.get(&name).is_none() {
         return Err(InvokeError::NotFound { function: name }.into());
     }
