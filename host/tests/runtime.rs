@@ -218,3 +218,64 @@ async fn registry_loads_unloads_and_reloads() {
     let err = call(&functions, "first", config("v")).await.unwrap_err();
     assert!(matches!(err, InvokeError::NotFound { .. }), "{err:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_whose_caller_left_while_it_waited_is_never_run() {
+    let dir = FunctionsDir::new();
+    dir.add_testbed("single", "timeout: 10s\n");
+    let functions =
+        dir.builder().with_runtime(RuntimeOptions::default().with_pool_size(1)).build().unwrap();
+    let iterations =
+        support::spin_iterations_for(&functions, "single", Duration::from_millis(300)).await;
+
+    let mut logs = support::signals::guest_logs();
+    let busy = spawn_call(&functions, "single", announced_spin(iterations, "busy started"));
+    support::signals::logged(&mut logs, "busy started").await;
+    // Polled once (so queued behind the busy call), then dropped: its caller is gone.
+    let left = functions.service().oneshot(Invocation::json("single", &announced_spin(1, "left")));
+    tokio::time::timeout(Duration::ZERO, left).await.unwrap_err();
+    busy.await.unwrap().unwrap();
+
+    // The one slot takes calls in order: had the dropped call run, it would have logged first.
+    call(&functions, "single", announced_spin(1, "after")).await.unwrap();
+    loop {
+        let message = logs.recv().await.unwrap();
+        assert!(!message.contains("left"), "the abandoned call ran");
+        if message.contains("after") {
+            break;
+        }
+    }
+}
+
+/// The threads of this process named `name` (Linux shows a thread's name in /proc).
+fn threads_named(name: &str) -> usize {
+    let tasks = std::fs::read_dir("/proc/self/task").unwrap();
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|comm| comm.trim_end() == name)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slots_run_on_threads_named_after_their_function_that_end_with_its_version() {
+    let dir = FunctionsDir::new();
+    dir.add_testbed("retiring", "");
+    let functions =
+        dir.builder().with_runtime(RuntimeOptions::default().with_pool_size(3)).build().unwrap();
+    let calls: Vec<_> = (0..12)
+        .map(|i| spawn_call(&functions, "retiring", json!({ "op": "echo", "value": i })))
+        .collect();
+    for (i, c) in calls.into_iter().enumerate() {
+        assert_eq!(c.await.unwrap().unwrap(), i);
+    }
+    let running = threads_named("fn:retiring");
+    // (Threads a slot's thread starts, such as its Engine's cache worker, carry its name too.)
+    assert!(running >= 1, "no thread named after the function");
+
+    assert!(functions.registry().unload("retiring"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while threads_named("fn:retiring") > 0 {
+        assert!(Instant::now() < deadline, "the unloaded version's threads are still running");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

@@ -12,7 +12,7 @@ use wasmfn_schema::wire::{ApiRequest, ApiResponse, ApiResult, ErrorBody, ErrorDe
 
 use super::{HostApi, scope::ScopeSet};
 
-/// What a running call needs to reach the app's API. Lives on the blocking thread that runs
+/// What a running call needs to reach the app's API. Lives on the slot's thread that runs
 /// the guest; the token it carries is revoked by the async side when the call ends.
 #[derive(Clone, Debug)]
 pub(crate) struct CallApi {
@@ -24,6 +24,12 @@ pub(crate) struct CallApi {
 }
 
 impl CallApi {
+    /// The call starts now (it may have waited for a slot): its requests may take until
+    /// `timeout` from now.
+    pub(crate) fn start(&mut self, timeout: Duration) {
+        self.deadline = Instant::now() + timeout;
+    }
+
     /// Checks `request` against the scopes, then sends it to the app with the call's token.
     pub(crate) fn send(&self, request: ApiRequest) -> ApiResult {
         let started = Instant::now();
@@ -79,7 +85,9 @@ impl CallApi {
         if remaining == Duration::ZERO {
             return error(codes::HOST_API_FAILED, "the call has no time left");
         }
-        let response = runtime.block_on(tokio::time::timeout(remaining, target.send(request)));
+        // The timer is made inside the runtime: the slot's thread is not one of its own.
+        let send = async { tokio::time::timeout(remaining, target.send(request)).await };
+        let response = runtime.block_on(send);
         match response {
             Ok(Ok(response)) => ApiResult::Response(ApiResponse {
                 status: response.status().as_u16(),

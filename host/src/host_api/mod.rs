@@ -120,7 +120,8 @@ impl HostApi {
     }
 
     /// A call's access: a token when the function has scopes (revoked when the returned
-    /// guard drops), and what the host function needs to send requests.
+    /// guard drops, valid `timeout` at most), and what the host function needs to send
+    /// requests (until `timeout` from now, or from [`CallApi::start`]).
     pub(crate) fn start_call(
         &self,
         function: &str,

@@ -85,7 +85,7 @@ impl LoadedFunction {
     }
 
     /// Calls the function with its input (JSON bytes) and returns its output. The wasm runs on
-    /// tokio's blocking pool, never on the async workers.
+    /// its slot's own thread, never on the async workers.
     pub async fn call(&self, input: Bytes) -> Result<Bytes, InvokeError> {
         let id = crate::invocation::next_call_id();
         self.call_as(input, id, Handler::Json, &Capture::default()).await

@@ -1,39 +1,42 @@
-//! Wasm functions: the module compiled per pool slot, instances pooled, calls on tokio's
-//! blocking pool.
+//! Wasm functions: the module compiled per pool slot, each slot on a thread of its own.
 //!
 //! A [`WasmFunction`] owns up to `pool_size` slots. Each slot has its own compiled module on its
 //! own wasmtime Engine (see `docs/architecture.md` for why: it is what keeps one call's
 //! timeout from interrupting another). Slots are created on demand, so a function that is
 //! called one at a time only ever compiles once. Waiting for a slot is async; the call itself
-//! runs on tokio's blocking pool.
+//! runs on the slot's thread (`pool.rs`), never on tokio's workers.
 
 mod abi;
 mod js;
+mod pool;
 mod slot;
 mod state;
 
 #[cfg(feature = "fuzzing")]
 pub(crate) use self::js::map_stack;
 use std::{
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
 use bytes::Bytes;
 use extism::{Manifest as ExtismManifest, Wasm};
-use tracing::Instrument;
 
-use self::{js::JsParts, slot::Slot};
+use self::{
+    js::JsParts,
+    pool::{Job, SlotPool, Ticket},
+    slot::Slot,
+};
 use super::{
     RuntimeOptions,
     artifact::Artifact,
     error::{InvokeError, LoadError},
-    permits::{Permit, Permits},
 };
 use crate::{
     discovery::FunctionSpec,
     history::Capture,
     host_api::{CallApi, HostApi, ScopeSet},
+    metrics::FunctionMetrics,
 };
 
 /// The parts of a function every slot is built from.
@@ -57,27 +60,25 @@ impl FunctionModule {
     }
 }
 
-/// A wasm function ready to be called: its slots (the first compiled at load) and its limits.
+/// A wasm function ready to be called: its slots (the first compiled at load), each on its
+/// own thread, and its limits.
 pub(super) struct WasmFunction {
+    shared: Arc<Shared>,
+    pool: SlotPool,
+    queue_timeout: Duration,
+}
+
+/// What the function's slots' threads share with it.
+struct Shared {
     module: FunctionModule,
     function: Arc<str>,
     export: String,
     timeout: Duration,
-    permits: Permits,
-    idle: Mutex<Vec<Slot>>,
+    metrics: FunctionMetrics,
 }
 
-/// Indexes of [`FunctionMetrics::slots`](crate::metrics::FunctionMetrics).
-const BUSY: usize = 0;
-const IDLE: usize = 1;
-
-impl Drop for WasmFunction {
-    fn drop(&mut self) {
-        // An unloaded version's slots go with it.
-        let idle = self.idle.get_mut().map_or(0, |idle| idle.len());
-        self.permits.metrics().slots[IDLE].decrement(idle as f64);
-    }
-}
+/// How long past its timeout a caller waits for a call stuck in a host function.
+const GRACE: Duration = Duration::from_millis(250);
 
 impl WasmFunction {
     /// Reads the artifact, compiles the first slot (so a module that does not compile, does
@@ -136,76 +137,106 @@ impl WasmFunction {
         }
         let timeout = manifest.timeout.get();
         let queue_timeout = options.queue_timeout.unwrap_or(timeout);
-        let permits = Permits::new(Arc::clone(&function), options.pool_size, queue_timeout);
-        permits.metrics().instances_created.increment(1);
-        permits.metrics().slots[IDLE].increment(1.0);
-        Ok(Self { permits, function, export, timeout, idle: Mutex::new(vec![first]), module })
+        let metrics = FunctionMetrics::new(&function);
+        metrics.instances_created.increment(1);
+        let path = module.spec.artifact.clone();
+        let shared = Arc::new(Shared { module, function, export, timeout, metrics });
+        let pool =
+            SlotPool::new(&shared, first, options.pool_size).map_err(|e| LoadError::Compile {
+                function: shared.function.to_string(),
+                path,
+                message: format!("cannot start its thread: {e}"),
+            })?;
+        Ok(Self { shared, pool, queue_timeout })
     }
 
-    pub(super) fn metrics(&self) -> &crate::metrics::FunctionMetrics {
-        self.permits.metrics()
+    pub(super) fn metrics(&self) -> &FunctionMetrics {
+        &self.shared.metrics
     }
 
     pub(super) async fn call(
-        self: &Arc<Self>,
+        &self,
         input: Bytes,
         call_id: u64,
         capture: &Capture,
     ) -> Result<Bytes, InvokeError> {
-        let permit = self.permits.acquire().await?;
+        let Shared { module, function, timeout, .. } = &*self.shared;
         // The token is revoked when this future ends, however it ends (even while the guest
         // still runs on its thread after a timeout).
-        let (_token, api) = self.module.host_api.start_call(
-            &self.function,
+        let (_token, api) = module.host_api.start_call(
+            function,
             call_id,
-            &self.module.scopes,
-            self.timeout,
+            &module.scopes,
+            self.queue_timeout + *timeout,
         );
-        let (function, capture) = (Arc::clone(self), capture.clone());
-        let span = tracing::Span::current();
-        let call = tokio::task::spawn_blocking(move || {
-            span.in_scope(|| function.run(permit, &input, api, capture))
-        });
-        // Extism interrupts the guest at its deadline, but not while the guest waits in a host
-        // function; this bounds what the caller waits for in every case. The slot comes back to
-        // the pool when the blocking call really ends (it holds the permit until then).
-        let grace = Duration::from_millis(250);
-        match tokio::time::timeout(self.timeout + grace, call).in_current_span().await {
-            Ok(Ok(result)) => result,
-            Ok(Err(join_error)) => Err(InvokeError::Trap {
-                function: self.function.to_string(),
-                message: format!("the call panicked in the host: {join_error}"),
-            }),
-            Err(_) => Err(InvokeError::Timeout {
-                function: self.function.to_string(),
-                timeout: self.timeout,
-            }),
+        let ticket = Arc::new(Ticket::new());
+        let (reply, mut answer) = tokio::sync::oneshot::channel();
+        let job = Job {
+            input,
+            api,
+            capture: capture.clone(),
+            span: tracing::Span::current(),
+            ticket: Arc::clone(&ticket),
+            reply,
+        };
+        self.pool.submit(&self.shared, job);
+        // Waits for a slot up to the queue timeout, then for the call up to its timeout from
+        // its start. Extism interrupts the guest at its deadline, but not while the guest waits
+        // in a host function: the grace bounds what the caller waits for in every case. The
+        // slot is busy until the call really ends.
+        let queued = ticket.queued();
+        let mut check = queued + self.queue_timeout.min(*timeout);
+        loop {
+            match tokio::time::timeout_at(check.into(), &mut answer).await {
+                Ok(Ok(result)) => return result,
+                Ok(Err(_)) => {
+                    return Err(InvokeError::Trap {
+                        function: function.to_string(),
+                        message: "the call's thread ended without an answer".into(),
+                    });
+                }
+                Err(_) => {}
+            }
+            let now = Instant::now();
+            match ticket.started() {
+                Some(started) if now >= started + *timeout + GRACE => {
+                    return Err(InvokeError::Timeout {
+                        function: function.to_string(),
+                        timeout: *timeout,
+                    });
+                }
+                Some(started) => check = started + *timeout + GRACE,
+                None if now < queued + self.queue_timeout => check = queued + self.queue_timeout,
+                // A slot may start it at this very moment: then wait for it, as above.
+                None if !ticket.abandon() => {}
+                None => {
+                    return Err(InvokeError::Overloaded {
+                        function: function.to_string(),
+                        waited: self.queue_timeout,
+                    });
+                }
+            }
         }
     }
+}
 
+impl Shared {
+    fn metrics(&self) -> &FunctionMetrics {
+        &self.metrics
+    }
+
+    /// Runs one call in `slot` (on the slot's thread), as the call `api` belongs to.
     fn run(
         &self,
-        permit: Permit,
+        slot: &mut Slot,
         input: &[u8],
-        api: CallApi,
+        mut api: CallApi,
         capture: Capture,
     ) -> Result<Bytes, InvokeError> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let metrics = self.permits.metrics();
-        let mut slot = match idle {
-            Some(slot) => {
-                metrics.slots[IDLE].decrement(1.0);
-                slot
-            }
-            None => Slot::new(&self.module).map_err(|e| InvokeError::Trap {
-                function: self.function.to_string(),
-                message: format!("cannot create an instance: {e:#}"),
-            })?,
-        };
-        metrics.slots[BUSY].increment(1.0);
         if !slot.has_instance() {
-            metrics.instances_created.increment(1);
+            self.metrics.instances_created.increment(1);
         }
+        api.start(self.timeout);
         let started = Instant::now();
         let result = slot.call(&self.export, input, api, capture).map(Bytes::from).map_err(|e| {
             let mut error =
@@ -217,12 +248,8 @@ impl WasmFunction {
         });
         if result.as_ref().is_err_and(InvokeError::poisons_instance) {
             slot.discard_instance();
-            metrics.instances_discarded.increment(1);
+            self.metrics.instances_discarded.increment(1);
         }
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(slot);
-        metrics.slots[BUSY].decrement(1.0);
-        metrics.slots[IDLE].increment(1.0);
-        drop(permit);
         result
     }
 }
