@@ -1,8 +1,9 @@
 //! The pool: each slot on a thread of its own, taking calls from the function's queue.
 //!
-//! A slot's thread goes from one call to the next without parking while calls are queued;
-//! tokio's blocking pool, behind a semaphore, parked one thread and woke another for every
-//! call (about four context switches per request; see docs/benchmarks.md). Threads start on
+//! A slot's thread goes from one call to the next without parking while calls are queued (and
+//! looks for the next one for a few microseconds before it parks); tokio's blocking pool,
+//! behind a semaphore, parked one thread and woke another for every call (about four context
+//! switches per request; see docs/benchmarks.md). Threads start on
 //! demand, up to the pool size, and end with the function's version (when the queue's sender
 //! goes).
 //!
@@ -19,7 +20,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use tokio::sync::oneshot;
 
 use super::{Shared, slot::Slot};
@@ -161,7 +162,7 @@ fn serve(shared: &Shared, threads: &Threads, slot: Option<Slot>) {
     };
     if let Some(mut slot) = slot {
         metrics.slots[IDLE].increment(1.0);
-        while let Ok(job) = threads.jobs.recv() {
+        while let Some(job) = next(&threads.jobs) {
             // A caller that went away or gave up waiting gets nothing run for it.
             let waited = match job.reply.is_closed() {
                 true => None,
@@ -193,6 +194,23 @@ fn serve(shared: &Shared, threads: &Threads, slot: Option<Slot>) {
     }
     threads.idle.fetch_sub(1, Ordering::AcqRel);
     threads.running.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// How long a slot's thread keeps looking for the next call before it parks: waking a parked
+/// thread took ~70 µs on the project's VMs, more than a small call (docs/benchmarks.md).
+const SPIN: Duration = Duration::from_micros(50);
+
+/// The next call, or `None` once the function's version is gone.
+fn next(jobs: &Receiver<Job>) -> Option<Job> {
+    let until = Instant::now() + SPIN;
+    while Instant::now() < until {
+        match jobs.try_recv() {
+            Ok(job) => return Some(job),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => std::hint::spin_loop(),
+        }
+    }
+    jobs.recv().ok()
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
