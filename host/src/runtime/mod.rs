@@ -1,14 +1,13 @@
 //! Turning a function's artifact into something callable, with the manifest's limits: a
 //! [`LoadedFunction`] runs either a wasm module (`wasm/`: compiled modules, pooled instances,
-//! the guest ABI, host-side JS) or a subprocess per call (`process/`). Both share what is
-//! here: [`RuntimeOptions`], the errors, the concurrency bound (`permits.rs`), the bounded
-//! artifact reader and guests' logs.
+//! the guest ABI, host-side JS, each slot on its own thread) or a subprocess per call
+//! (`process/`). Both share what is here: [`RuntimeOptions`], the errors, the bounded artifact
+//! reader and guests' logs.
 
 pub(crate) mod artifact;
 pub(crate) mod error;
 mod guest_log;
 mod options;
-mod permits;
 mod process;
 mod wasm;
 

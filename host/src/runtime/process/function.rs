@@ -23,9 +23,10 @@ use crate::{
         RuntimeOptions,
         artifact::Artifact,
         error::{DisabledReason, InvokeError, LoadError},
-        permits::Permits,
     },
 };
+
+use super::permits::Permits;
 
 pub(in crate::runtime) struct ProcessFunction {
     function: Arc<str>,

@@ -18,6 +18,7 @@
 //! See `docs/process-runtime.md`.
 
 mod function;
+mod permits;
 mod run;
 
 pub(super) use self::function::ProcessFunction;

@@ -1,5 +1,6 @@
-//! [`Permits`]: at most `pool_size` calls of one function at once; the others wait their turn
-//! (asynchronously) up to the queue timeout, then fail with `overloaded`.
+//! [`Permits`]: at most `pool_size` processes of one function at once; the other calls wait
+//! their turn (asynchronously) up to the queue timeout, then fail with `overloaded`. (A wasm
+//! function's calls wait in its slots' queue instead: `wasm/pool.rs`.)
 
 use std::{
     sync::Arc,
@@ -8,16 +9,16 @@ use std::{
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::InvokeError;
 use crate::metrics::{FunctionMetrics, InFlight};
+use crate::runtime::error::InvokeError;
 
 /// A call's turn: held for as long as the call runs (dropping it lets the next call in).
-pub(crate) struct Permit {
+pub(super) struct Permit {
     _permit: OwnedSemaphorePermit,
     _in_flight: InFlight,
 }
 
-pub(crate) struct Permits {
+pub(super) struct Permits {
     function: Arc<str>,
     semaphore: Arc<Semaphore>,
     queue_timeout: Duration,
@@ -26,13 +27,13 @@ pub(crate) struct Permits {
 
 impl Permits {
     /// `size` permits for `function`, waited for at most `queue_timeout`.
-    pub(crate) fn new(function: Arc<str>, size: usize, queue_timeout: Duration) -> Self {
+    pub(super) fn new(function: Arc<str>, size: usize, queue_timeout: Duration) -> Self {
         let metrics = FunctionMetrics::new(&function);
         Self { function, semaphore: Arc::new(Semaphore::new(size.max(1))), queue_timeout, metrics }
     }
 
     /// The function's metrics (registered with these permits, when it loaded).
-    pub(crate) fn metrics(&self) -> &FunctionMetrics {
+    pub(super) fn metrics(&self) -> &FunctionMetrics {
         &self.metrics
     }
 
