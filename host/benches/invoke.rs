@@ -182,7 +182,11 @@ fn observability_overhead(runtime: &tokio::runtime::Runtime, cores: usize) {
 /// setup cancels out).
 #[cfg(feature = "prometheus")]
 fn count_calls(runtime: &tokio::runtime::Runtime, calls: usize) {
-    let mut builder = wasmfn::Functions::builder().with_schedules(false);
+    // No looking for work before parking: under valgrind it would be counted, by how long
+    // the threads happen to wait.
+    let runtime_options = RuntimeOptions::default().with_spinning(false);
+    let mut builder =
+        wasmfn::Functions::builder().with_schedules(false).with_runtime(runtime_options);
     let record = std::env::var("INVOKE_RECORD").unwrap_or_default();
     if record != "off" {
         builder = builder.with_prometheus(wasmfn::metrics::install_prometheus().unwrap());

@@ -189,6 +189,22 @@ async fn concurrent_calls_each_get_their_own_answer() {
 }
 
 #[tokio::test]
+async fn without_spinning_calls_park_and_are_woken() {
+    let dir = FunctionsDir::new();
+    dir.add_testbed("echo", "export: echo\n");
+    let options = RuntimeOptions::default().with_pool_size(2).with_spinning(false);
+    let functions = dir.builder().with_runtime(options).build().unwrap();
+    for i in 0..5 {
+        assert_eq!(call(&functions, "echo", json!({ "n": i })).await.unwrap(), json!({ "n": i }));
+    }
+    let calls: Vec<_> =
+        (0..20).map(|i| spawn_call(&functions, "echo", json!({ "n": i }))).collect();
+    for (i, c) in calls.into_iter().enumerate() {
+        assert_eq!(c.await.unwrap().unwrap(), json!({ "n": i }));
+    }
+}
+
+#[tokio::test]
 async fn registry_loads_unloads_and_reloads() {
     let dir = FunctionsDir::new();
     let path = dir.add_testbed("first", "config:\n  v: one\n");

@@ -25,6 +25,7 @@ pub struct RuntimeOptions {
     pub(crate) host_api: HostApi,
     pub(crate) mode: Mode,
     pub(crate) max_artifact_size: u64,
+    pub(crate) spin: bool,
 }
 
 impl Default for RuntimeOptions {
@@ -36,6 +37,7 @@ impl Default for RuntimeOptions {
             host_api: HostApi::new(),
             mode: Mode::default(),
             max_artifact_size: DEFAULT_MAX_ARTIFACT_SIZE,
+            spin: true,
         }
     }
 }
@@ -74,6 +76,16 @@ impl RuntimeOptions {
     /// built by [`Functions::builder`](crate::Functions::builder) take the builder's mode.
     pub fn with_mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
+        self
+    }
+
+    /// Whether threads look for work for a few microseconds before they park (default: yes):
+    /// a slot's thread for its next call (50 µs), the caller of a quick function for its
+    /// answer (100 µs, between its worker's other tasks). Waking a parked thread can cost more
+    /// than a small call; turn it off to spend no CPU on looking, at that price (and to count
+    /// instructions under valgrind, where the looking would be counted too).
+    pub fn with_spinning(mut self, spin: bool) -> Self {
+        self.spin = spin;
         self
     }
 

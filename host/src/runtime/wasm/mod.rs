@@ -81,6 +81,8 @@ struct Shared {
     metrics: FunctionMetrics,
     /// How long the last call ran, in microseconds.
     last_call: AtomicU64,
+    /// Whether threads look for work before they park ([`RuntimeOptions::with_spinning`]).
+    spin: bool,
 }
 
 /// How long past its timeout a caller waits for a call stuck in a host function.
@@ -151,7 +153,9 @@ impl WasmFunction {
         metrics.instances_created.increment(1);
         let path = module.spec.artifact.clone();
         let last_call = AtomicU64::new(0);
-        let shared = Arc::new(Shared { module, function, export, timeout, metrics, last_call });
+        let spin = options.spin;
+        let shared =
+            Arc::new(Shared { module, function, export, timeout, metrics, last_call, spin });
         let pool =
             SlotPool::new(&shared, first, options.pool_size).map_err(|e| LoadError::Compile {
                 function: shared.function.to_string(),
@@ -199,7 +203,9 @@ impl WasmFunction {
         // A short function's answer comes within microseconds: look for it between the
         // worker's other tasks before the worker may park, whose wake-up costs more than the
         // call (docs/benchmarks.md).
-        if self.shared.last_call.load(Ordering::Relaxed) < QUICK.as_micros() as u64 {
+        if self.shared.spin
+            && self.shared.last_call.load(Ordering::Relaxed) < QUICK.as_micros() as u64
+        {
             while queued.elapsed() < QUICK {
                 match answer.try_recv() {
                     Ok(result) => return result,

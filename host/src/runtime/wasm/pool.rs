@@ -162,7 +162,7 @@ fn serve(shared: &Shared, threads: &Threads, slot: Option<Slot>) {
     };
     if let Some(mut slot) = slot {
         metrics.slots[IDLE].increment(1.0);
-        while let Some(job) = next(&threads.jobs) {
+        while let Some(job) = next(&threads.jobs, shared.spin) {
             // A caller that went away or gave up waiting gets nothing run for it.
             let waited = match job.reply.is_closed() {
                 true => None,
@@ -201,9 +201,9 @@ fn serve(shared: &Shared, threads: &Threads, slot: Option<Slot>) {
 const SPIN: Duration = Duration::from_micros(50);
 
 /// The next call, or `None` once the function's version is gone.
-fn next(jobs: &Receiver<Job>) -> Option<Job> {
+fn next(jobs: &Receiver<Job>, spin: bool) -> Option<Job> {
     let until = Instant::now() + SPIN;
-    while Instant::now() < until {
+    while spin && Instant::now() < until {
         match jobs.try_recv() {
             Ok(job) => return Some(job),
             Err(TryRecvError::Disconnected) => return None,
