@@ -195,10 +195,6 @@ impl WasmFunction {
             reply,
         };
         self.pool.submit(&self.shared, job);
-        // Waits for a slot up to the queue timeout, then for the call up to its timeout from
-        // its start. Extism interrupts the guest at its deadline, but not while the guest waits
-        // in a host function: the grace bounds what the caller waits for in every case. The
-        // slot is busy until the call really ends.
         let queued = ticket.queued();
         // A short function's answer comes within microseconds: look for it between the
         // worker's other tasks before the worker may park, whose wake-up costs more than the
@@ -214,6 +210,10 @@ impl WasmFunction {
                 }
             }
         }
+        // Waits for a slot up to the queue timeout, then for the call up to its timeout from
+        // its start. Extism interrupts the guest at its deadline, but not while the guest waits
+        // in a host function: the grace bounds what the caller waits for in every case. The
+        // slot is busy until the call really ends.
         let mut check = queued + self.queue_timeout.min(*timeout);
         loop {
             match tokio::time::timeout_at(check.into(), &mut answer).await {
