@@ -245,8 +245,9 @@ async fn a_call_whose_caller_left_while_it_waited_is_never_run() {
         support::spin_iterations_for(&functions, "single", Duration::from_millis(300)).await;
 
     let mut logs = support::signals::guest_logs();
-    let busy = spawn_call(&functions, "single", announced_spin(iterations, "busy started"));
-    support::signals::logged(&mut logs, "busy started").await;
+    // (Its own words: the tests of this file run at once and share the guests' log.)
+    let busy = spawn_call(&functions, "single", announced_spin(iterations, "occupied"));
+    support::signals::logged(&mut logs, "occupied").await;
     // Polled once (so queued behind the busy call), then dropped: its caller is gone.
     let left = functions.service().oneshot(Invocation::json("single", &announced_spin(1, "left")));
     tokio::time::timeout(Duration::ZERO, left).await.unwrap_err();
