@@ -19,12 +19,16 @@ fn announced_spin(iterations: u64, announce: &str) -> Value {
     json!({ "op": "spin", "iterations": iterations, "announce": announce })
 }
 
+/// The functions of `dir`, each with at most `size` instances at once.
+fn pooled(dir: &FunctionsDir, size: usize) -> wasmfn::Functions {
+    dir.builder().with_runtime(RuntimeOptions::default().with_pool_size(size)).build().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_interrupts_only_its_own_call_of_the_same_function() {
     let dir = FunctionsDir::new();
     dir.add_testbed("shared", "timeout: 4s\n");
-    let functions =
-        dir.builder().with_runtime(RuntimeOptions::default().with_pool_size(4)).build().unwrap();
+    let functions = pooled(&dir, 4);
 
     // A loops forever from t=0 and is stopped at t=4s. B starts at t=2s and spins for about 3s
     // (calibrated while A runs, so under the same CPU contention): it is in flight, on another
@@ -179,8 +183,7 @@ async fn a_full_pool_queues_calls_then_reports_overload() {
 async fn concurrent_calls_each_get_their_own_answer() {
     let dir = FunctionsDir::new();
     dir.add_testbed("echo", "export: echo\n");
-    let functions =
-        dir.builder().with_runtime(RuntimeOptions::default().with_pool_size(3)).build().unwrap();
+    let functions = pooled(&dir, 3);
     let calls: Vec<_> =
         (0..50).map(|i| spawn_call(&functions, "echo", json!({ "n": i }))).collect();
     for (i, c) in calls.into_iter().enumerate() {
@@ -239,8 +242,7 @@ async fn registry_loads_unloads_and_reloads() {
 async fn a_call_whose_caller_left_while_it_waited_is_never_run() {
     let dir = FunctionsDir::new();
     dir.add_testbed("single", "timeout: 10s\n");
-    let functions =
-        dir.builder().with_runtime(RuntimeOptions::default().with_pool_size(1)).build().unwrap();
+    let functions = pooled(&dir, 1);
     let iterations =
         support::spin_iterations_for(&functions, "single", Duration::from_millis(300)).await;
 
@@ -277,8 +279,7 @@ fn threads_named(name: &str) -> usize {
 async fn slots_run_on_threads_named_after_their_function_that_end_with_its_version() {
     let dir = FunctionsDir::new();
     dir.add_testbed("retiring", "");
-    let functions =
-        dir.builder().with_runtime(RuntimeOptions::default().with_pool_size(3)).build().unwrap();
+    let functions = pooled(&dir, 3);
     let calls: Vec<_> = (0..12)
         .map(|i| spawn_call(&functions, "retiring", json!({ "op": "echo", "value": i })))
         .collect();

@@ -250,10 +250,6 @@ impl WasmFunction {
 }
 
 impl Shared {
-    fn metrics(&self) -> &FunctionMetrics {
-        &self.metrics
-    }
-
     /// Runs one call in `slot` (on the slot's thread), as the call `api` belongs to.
     fn run(
         &self,

@@ -150,7 +150,7 @@ impl SlotPool {
 
 /// A slot's thread: takes calls until the function's version goes.
 fn serve(shared: &Shared, threads: &Threads, slot: Option<Slot>) {
-    let metrics = shared.metrics();
+    let metrics = &shared.metrics;
     let slot = match slot {
         Some(slot) => Some(slot),
         None => Slot::new(&shared.module)
